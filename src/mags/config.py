@@ -1,0 +1,138 @@
+"""Configuration: frozen dataclasses with help text and ranges.
+
+Files are read only here and only when asked (`MemoryConfig.from_toml`); nothing reads the
+environment behind a caller's back.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from mags.core.errors import InvalidInputError
+
+
+def _param(default: Any, low: float, high: float, help: str, *, optional: bool = False) -> Any:
+    return field(
+        default=default, metadata={"low": low, "high": high, "help": help, "optional": optional}
+    )
+
+
+@dataclass(frozen=True)
+class MemoryConfig:
+    """Hyperparameters of the liquid knowledge graph (DESIGN §1); defaults are starting points.
+
+    Example
+    -------
+    >>> MemoryConfig(eta=0.6, capacity=1000).tau0
+    50.0
+    >>> MemoryConfig(eta=2.0)
+    Traceback (most recent call last):
+    ...
+    mags.core.errors.InvalidInputError: MemoryConfig.eta = 2.0 is out of range [0.05, 1.0]: evidence gain
+    """
+
+    eta: float = _param(0.5, 0.05, 1.0, "evidence gain")
+    eta_use: float = _param(0.1, 0.0, 0.5, "use gain (a recalled fact that led to an action)")
+    tau0: float = _param(50.0, 1.0, 1e4, "initial time constant, in steps")
+    tau_max: float = _param(5000.0, 10.0, 1e6, "longest time constant, in steps")
+    kappa: float = _param(0.5, 0.0, 5.0, "time-constant growth per evidence")
+    rho: float = _param(0.2, 0.0, 1.0, "strength kept by a superseded fact")
+    theta_prune: float = _param(0.05, 0.0, 0.5, "archive threshold on current strength")
+    capacity: int | None = _param(
+        None, 10, 1e7, "max active facts (None: unlimited)", optional=True
+    )
+    capacity_slack: float = _param(0.1, 0.0, 0.5, "fraction freed below capacity when pruning")
+    s_floor: float = _param(0.3, 0.0, 1.0, "strength floor of stable relations (map links)")
+    hops: int = _param(2, 0, 4, "activation spreading steps in recall")
+    damping: float = _param(0.5, 0.0, 1.0, "activation kept per hop")
+    budget_tokens: int = _param(600, 50, 8000, "default recall budget in tokens")
+    max_fanout: int = _param(64, 4, 10000, "strongest facts an entity spreads activation over")
+    max_seeds: int = _param(8, 1, 64, "entities seeded from a query")
+    merge_threshold: float = _param(0.9, 0.5, 1.0, "name similarity for merging entities")
+    split_confidence: float = _param(0.8, 0.0, 1.0, "confidence above which conflicts split")
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            meta = f.metadata
+            if value is None and meta["optional"]:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise InvalidInputError(
+                    f"MemoryConfig.{f.name} must be a number, got {value!r}: {meta['help']}"
+                )
+            if isinstance(f.default, int) and not isinstance(value, int) or (
+                meta["optional"] and not isinstance(value, int)
+            ):
+                raise InvalidInputError(
+                    f"MemoryConfig.{f.name} must be an integer, got {value!r}: {meta['help']}"
+                )
+            if not math.isfinite(value) or not meta["low"] <= value <= meta["high"]:
+                raise InvalidInputError(
+                    f"MemoryConfig.{f.name} = {value!r} is out of range "
+                    f"[{meta['low']}, {meta['high']}]: {meta['help']}"
+                )
+        if self.tau_max < self.tau0:
+            raise InvalidInputError(
+                f"MemoryConfig.tau_max ({self.tau_max}) must be >= tau0 ({self.tau0})"
+            )
+
+    def with_changes(self, **changes: Any) -> MemoryConfig:
+        """A copy with some values changed (validated)."""
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict of every value."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> MemoryConfig:
+        """Build from a dict; unknown keys are an error that lists the known ones."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise InvalidInputError(
+                f"unknown MemoryConfig keys {unknown}; known keys: {sorted(known)}"
+            )
+        return cls(**values)
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> MemoryConfig:
+        """Read the ``[memory]`` table of a TOML file (or the whole file if it has none)."""
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InvalidInputError(f"config file {path} does not exist") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise InvalidInputError(f"config file {path} is not valid TOML: {exc}") from None
+        table = data.get("memory", data)
+        if not isinstance(table, dict):
+            raise InvalidInputError(f"config file {path}: [memory] must be a table")
+        return cls.from_dict(table)
+
+    def to_toml(self) -> str:
+        """The ``[memory]`` table as TOML text (``capacity = None`` is left out)."""
+        lines = ["[memory]"]
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is not None:
+                lines.append(f"{f.name} = {value!r}  # {f.metadata['help']}")
+        return "\n".join(lines) + "\n"
+
+    @staticmethod
+    def describe() -> list[dict[str, Any]]:
+        """Name, default, range and help of every hyperparameter (for CLIs and the web demo)."""
+        return [
+            {
+                "name": f.name,
+                "default": f.default,
+                "low": f.metadata["low"],
+                "high": f.metadata["high"],
+                "help": f.metadata["help"],
+            }
+            for f in fields(MemoryConfig)
+        ]

@@ -1,0 +1,1 @@
+"""The pure core of MAGS: the liquid knowledge graph, with no I/O of any kind."""

@@ -1,0 +1,336 @@
+"""`MemoryCore`: the liquid knowledge graph's operations, pure and validated.
+
+Each operation checks all of its input first (bad input changes nothing), applies it to the
+`LiquidGraph`, then settles the graph at ``t`` (merges new entities, archives decayed facts,
+enforces capacity). The caller persists ``take_changes()`` after each operation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from mags.config import MemoryConfig
+from mags.core.consolidate import consolidate, merge_entities, split_entity
+from mags.core.dynamics import apply_use, strength_at
+from mags.core.errors import InvalidInputError, NotFoundError
+from mags.core.graph import ChangeSet, LiquidGraph
+from mags.core.model import Episode, Event, FactRecord, FactView, Negation
+from mags.core.prune import enforce_capacity, prune_decayed
+from mags.core.reconcile import assert_fact, negate
+from mags.core.retrieve import Recall, recall
+from mags.core.schema import DIRECTIONS, RelationSchema
+from mags.core.validate import (
+    MAX_TEXT_CHARS,
+    ValidFact,
+    check_facts,
+    check_name,
+    check_negation,
+    check_text,
+    check_time,
+)
+
+
+class MemoryCore:
+    """The memory's behaviour without any I/O.
+
+    Example
+    -------
+    >>> from mags.config import MemoryConfig
+    >>> from mags.core.schema import default_schema
+    >>> core = MemoryCore(MemoryConfig(), default_schema())
+    >>> core.add([("apple", "in", "fridge")], t=0)
+    [1]
+    >>> core.add([("apple", "on", "table")], t=1)
+    [2]
+    >>> core.where_is("apple", t=1).object
+    'table'
+    """
+
+    def __init__(self, config: MemoryConfig, schema: RelationSchema) -> None:
+        self.graph = LiquidGraph(config, schema)
+
+    @property
+    def config(self) -> MemoryConfig:
+        """The hyperparameters in force."""
+        return self.graph.config
+
+    @property
+    def schema(self) -> RelationSchema:
+        """The relation schema in force."""
+        return self.graph.schema
+
+    @property
+    def now(self) -> float:
+        """The time of the latest change (-inf for an empty memory)."""
+        return self.graph.now
+
+    def set_config(self, config: MemoryConfig) -> None:
+        """Change hyperparameters; they apply from the next operation on."""
+        old = self.graph.config
+        self.graph.config = config
+        if config.theta_prune != old.theta_prune:
+            self.graph.rebuild_expiry()
+
+    def take_changes(self) -> ChangeSet:
+        """What the operations since the last call changed."""
+        return self.graph.take_changes()
+
+    # ------------------------------------------------------------------------ writes
+    def add(self, facts: Iterable[Any], t: float, source: str | None = None) -> list[int]:
+        """Apply facts as evidence at time ``t``; returns their ids (new or reinforced)."""
+        t = check_time(t, self.graph.now)
+        valid = check_facts(facts, self.graph.schema)
+        if source is not None:
+            source = check_name(source, "source")
+        return self._apply(valid, [], t, source, episode=None)
+
+    def observe(
+        self,
+        text: str,
+        t: float,
+        source: str | None,
+        facts: Sequence[Any],
+        negations: Sequence[Negation],
+    ) -> Episode:
+        """Store an episode and apply what was extracted from it (already validated)."""
+        episode_id = self.graph.next_episode_id
+        valid = check_facts(facts, self.graph.schema)
+        patterns = [check_negation(n, self.graph.schema) for n in negations]
+        ids = self._apply(valid, patterns, t, source, episode=episode_id)
+        episode = self.graph.add_episode(t, text, source, tuple(ids))
+        self.graph.emit("observe", t, ids, data={"episode": episode.id, "source": source})
+        return episode
+
+    def record_failed_episode(self, text: str, t: float, source: str | None, error: str) -> Episode:
+        """Keep an observation whose extraction failed: evidence is never thrown away."""
+        episode = self.graph.add_episode(t, text, source, ())
+        self.graph.emit(
+            "observe", t, data={"episode": episode.id, "source": source, "error": error}
+        )
+        return episode
+
+    def check_observation(self, text: Any, t: float, source: str | None) -> tuple[str, float]:
+        """Validate an observation's text and time before anything is extracted."""
+        t = check_time(t, self.graph.now)
+        text = check_text(text, "observation text", MAX_TEXT_CHARS)
+        if source is not None:
+            check_name(source, "source")
+        return text, t
+
+    def _apply(
+        self,
+        facts: list[ValidFact],
+        negations: list[tuple[str | None, str | None, str | None]],
+        t: float,
+        source: str | None,
+        episode: int | None,
+    ) -> list[int]:
+        graph = self.graph
+        batch = graph.next_batch
+        graph.next_batch += 1
+        first_new_entity = graph.next_entity_id
+        ids: list[int] = []
+        created: list[int] = []
+        reinforced: list[int] = []
+        for fact in facts:
+            fid, is_new = assert_fact(graph, fact, t, batch, episode)
+            ids.append(fid)
+            (created if is_new else reinforced).append(fid)
+        if created:
+            graph.emit("add", t, created, data={"source": source, "episode": episode})
+        if reinforced:
+            graph.emit("reinforce", t, reinforced, data={"cause": "evidence"})
+        asserted = set(ids)
+        for relation, subject, obj in negations:
+            for fid in negate(graph, relation, subject, obj, t, keep=asserted):
+                asserted.discard(fid)
+        consolidate(graph, range(first_new_entity, graph.next_entity_id), t)
+        self._settle(t)
+        # A fact merged into its twin is reported under the twin's id.
+        return [self._survivor(fid) for fid in ids]
+
+    def _survivor(self, fid: int) -> int:
+        fact = self.graph.facts[fid]
+        while fact.superseded_by is not None:
+            twin = self.graph.facts[fact.superseded_by]
+            if self.graph.identity_key(twin) != self.graph.identity_key(fact):
+                break  # superseded by a different fact, not merged into its twin
+            fact = twin
+        return fact.id
+
+    def _settle(self, t: float) -> None:
+        prune_decayed(self.graph, t)
+        enforce_capacity(self.graph, t)
+
+    def negate(self, negations: Iterable[Negation], t: float) -> list[int]:
+        """Record negative evidence; returns the ids of the facts it closed."""
+        t = check_time(t, self.graph.now)
+        patterns = [check_negation(n, self.graph.schema) for n in negations]
+        closed: list[int] = []
+        for relation, subject, obj in patterns:
+            closed += negate(self.graph, relation, subject, obj, t)
+        self._settle(t)
+        return closed
+
+    def use(self, fact_ids: Iterable[int], t: float) -> list[int]:
+        """Reinforce facts that were recalled into a prompt that led to an action."""
+        t = check_time(t, self.graph.now)
+        ids = sorted(set(fact_ids))
+        for fid in ids:
+            if not isinstance(fid, int) or fid not in self.graph.facts:
+                raise NotFoundError(f"no fact with id {fid!r}")
+        used = [fid for fid in ids if fid in self.graph.active]
+        for fid in used:
+            fact = self.graph.facts[fid]
+            apply_use(fact, t, self.graph.config.eta_use)
+            self.graph.touch_fact(fact)
+            self.graph.schedule_expiry(fact)
+        if used:
+            self.graph.emit("reinforce", t, used, data={"cause": "use"})
+        self._settle(t)
+        return used
+
+    def merge(self, keep: str, other: str, t: float) -> int:
+        """Merge entity ``other`` into ``keep`` by hand; returns the survivor's id."""
+        t = check_time(t, self.graph.now)
+        keep_id, other_id = self._entity(keep), self._entity(other)
+        if keep_id == other_id:
+            raise InvalidInputError(f"{keep!r} and {other!r} are already one entity")
+        merge_entities(self.graph, keep_id, other_id, t, reason="requested")
+        self._settle(t)
+        return keep_id
+
+    def split(self, name: str, fact_ids: Iterable[int], t: float, new_name: str | None = None) -> int:
+        """Move some facts of an entity onto a new entity; returns the new entity's id."""
+        t = check_time(t, self.graph.now)
+        eid = self._entity(name)
+        ids = sorted(set(fact_ids))
+        for fid in ids:
+            fact = self.graph.facts.get(fid)
+            if fact is None or eid not in (fact.subject, fact.object):
+                raise InvalidInputError(f"fact {fid} is not a fact about {name!r}")
+        if new_name is not None:
+            new_name = check_name(new_name, "new_name")
+            if self.graph.find_entity(new_name) is not None:
+                raise InvalidInputError(f"an entity named {new_name!r} exists already")
+        new = split_entity(self.graph, eid, ids, t, reason="requested", new_name=new_name)
+        self._settle(t)
+        return new
+
+    def recall(self, query: str, t: float, budget_tokens: int | None = None) -> Recall:
+        """The most relevant facts for ``query`` packed into ``budget_tokens``."""
+        t = check_time(t, self.graph.now)
+        query = check_text(query, "query", MAX_TEXT_CHARS)
+        budget = self.graph.config.budget_tokens if budget_tokens is None else budget_tokens
+        if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
+            raise InvalidInputError(f"budget_tokens must be a positive integer, got {budget!r}")
+        self._settle(t)
+        result = recall(self.graph, query, t, budget, self.view)
+        self.graph.emit(
+            "recall", t, [f.id for f in result.facts], data={"query": query, "tokens": result.tokens}
+        )
+        return result
+
+    # ----------------------------------------------------------------------- queries
+    def view(self, fact: FactRecord, t: float) -> FactView:
+        """A fact with names, its strength evaluated at ``t``."""
+        ents = self.graph.entities
+        return FactView(
+            id=fact.id,
+            subject=ents[fact.subject].name,
+            relation=fact.relation,
+            object=ents[fact.object].name,
+            qualifiers=dict(fact.qualifiers),
+            strength=strength_at(fact, max(t, fact.t0)),
+            tau=fact.tau,
+            evidence=fact.evidence,
+            valid_from=fact.valid_from,
+            valid_to=fact.valid_to,
+            archived_t=fact.archived_t,
+            archive_reason=fact.archive_reason,
+            episode=fact.episode,
+        )
+
+    def _entity(self, name: str) -> int:
+        eid = self.graph.find_entity(check_name(name, "entity name"))
+        if eid is None:
+            raise NotFoundError(f"no entity named {name!r}")
+        return eid
+
+    def facts_about(self, name: str, t: float) -> list[FactView]:
+        """Active facts with ``name`` as subject or object, strongest first."""
+        t = check_time(t, self.graph.now)
+        eid = self.graph.find_entity(check_name(name, "entity name"))
+        if eid is None:
+            return []
+        views = [self.view(self.graph.facts[f], t) for f in self.graph.adjacency.get(eid, ())]
+        return sorted(views, key=lambda v: (-v.strength, v.id))
+
+    def where_is(self, name: str, t: float) -> FactView | None:
+        """The current location fact of ``name`` (in/on/at/held_by), if one is known."""
+        t = check_time(t, self.graph.now)
+        eid = self.graph.find_entity(check_name(name, "entity name"))
+        fid = None if eid is None else self.graph.slots.get((eid, "g:location"))
+        return None if fid is None else self.view(self.graph.facts[fid], t)
+
+    def neighbours(self, room: str, t: float) -> dict[str, str]:
+        """Rooms reachable from ``room`` by direction, from current map facts."""
+        t = check_time(t, self.graph.now)
+        eid = self.graph.find_entity(check_name(room, "room name"))
+        out: dict[str, str] = {}
+        for fid in sorted(self.graph.adjacency.get(eid, ()) if eid is not None else ()):
+            fact = self.graph.facts[fid]
+            if fact.relation not in DIRECTIONS:
+                continue
+            if fact.subject == eid:  # A north_of B: from A, B lies south
+                out[DIRECTIONS[fact.relation]] = self.graph.entities[fact.object].name
+            else:
+                out[fact.relation.removesuffix("_of")] = self.graph.entities[fact.subject].name
+        return out
+
+    def history(self, name: str) -> list[FactView]:
+        """Every fact ever stored about ``name``, superseded and archived ones included."""
+        eid = self.graph.find_entity(check_name(name, "entity name"))
+        if eid is None:
+            return []
+        facts = [self.graph.facts[f] for f in self.graph.history_index.get(eid, ())]
+        facts.sort(key=lambda f: (f.valid_from, f.id))
+        return [self.view(f, max(self.graph.now, f.t0)) for f in facts]
+
+    def snapshot(self, t: float) -> dict[str, Any]:
+        """The active graph as a JSON-able dict, strengths evaluated at ``t``."""
+        t = check_time(t, self.graph.now)
+        graph = self.graph
+        entity_ids = sorted(graph.adjacency)
+        return {
+            "t": t,
+            "entities": [
+                {
+                    "id": e.id,
+                    "name": e.name,
+                    "kind": e.kind,
+                    "aliases": list(e.aliases),
+                }
+                for e in (graph.entities[i] for i in entity_ids)
+            ],
+            "facts": [self.view(graph.facts[f], t).to_dict() for f in sorted(graph.active)],
+        }
+
+    def events(self, since: int = 0) -> list[Event]:
+        """Events with sequence number greater than ``since``, oldest first."""
+        if isinstance(since, bool) or not isinstance(since, int) or since < 0:
+            raise InvalidInputError(f"since must be a non-negative integer, got {since!r}")
+        return self.graph.events[since:]
+
+    def stats(self) -> dict[str, int]:
+        """Counts of what the memory holds."""
+        g = self.graph
+        return {
+            "entities": sum(1 for e in g.entities.values() if e.merged_into is None),
+            "active_entities": len(g.adjacency),
+            "facts": len(g.facts),
+            "active_facts": len(g.active),
+            "episodes": len(g.episodes),
+            "events": len(g.events),
+        }

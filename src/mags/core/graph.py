@@ -1,0 +1,327 @@
+"""`LiquidGraph`: the state of one memory and the indexes that keep every call cheap.
+
+All facts ever stored (current, superseded and archived) live in ``facts``; the indexes
+cover only *active* facts (current and not archived), so the cost of a call depends on the
+active neighbourhood it touches, never on the length of history. The graph records what
+each call changed (``take_changes``) so that a store can persist exactly that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mags.config import MemoryConfig
+from mags.core.dynamics import expiry_time
+from mags.core.model import EntityRecord, Episode, Event, FactRecord, Qualifiers
+from mags.core.names import clean_name, name_key, tokens
+from mags.core.prune import ExpiryQueue
+from mags.core.schema import RelationSchema, SlotKey
+
+NON_SPREADING_KINDS = frozenset({"state"})
+"""Kinds of entity that recall does not spread activation through: a state value such as
+``open`` links every open thing and would flood the neighbourhood."""
+
+IdentityKey = tuple[int, str, int, Qualifiers]
+
+
+@dataclass
+class ChangeSet:
+    """What one call changed: the records a store writes in one transaction."""
+
+    entities: list[EntityRecord] = field(default_factory=list)
+    facts: list[FactRecord] = field(default_factory=list)
+    episodes: list[Episode] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.entities or self.facts or self.episodes or self.events)
+
+
+class LiquidGraph:
+    """Entities, facts, episodes and events of one memory, with their indexes.
+
+    Example
+    -------
+    >>> from mags.config import MemoryConfig
+    >>> from mags.core.schema import default_schema
+    >>> g = LiquidGraph(MemoryConfig(), default_schema())
+    >>> g.ensure_entity("the Kitchen", None, t=0.0)
+    1
+    >>> g.entities[1].name
+    'Kitchen'
+    """
+
+    def __init__(self, config: MemoryConfig, schema: RelationSchema) -> None:
+        self.config = config
+        self.schema = schema
+        self.entities: dict[int, EntityRecord] = {}
+        self.facts: dict[int, FactRecord] = {}
+        self.episodes: dict[int, Episode] = {}
+        self.events: list[Event] = []
+        self.now = float("-inf")
+        self.next_entity_id = 1
+        self.next_fact_id = 1
+        self.next_episode_id = 1
+        self.next_batch = 1
+        # Indexes over entities (names resolve to the surviving entity of a merge).
+        self.name_index: dict[str, int] = {}
+        self.token_index: dict[str, set[int]] = {}
+        self.history_index: dict[int, list[int]] = {}
+        # Indexes over active facts only.
+        self.adjacency: dict[int, set[int]] = {}
+        self.identity: dict[IdentityKey, int] = {}
+        self.slots: dict[SlotKey, int] = {}
+        self.active: set[int] = set()
+        self.expiry = ExpiryQueue()
+        # Change tracking for the store.
+        self._dirty_entities: set[int] = set()
+        self._dirty_facts: set[int] = set()
+        self._new_episodes: list[Episode] = []
+        self._new_events: list[Event] = []
+
+    # ----------------------------------------------------------------- change tracking
+    def take_changes(self) -> ChangeSet:
+        """Everything changed since the last call, and forget it."""
+        changes = ChangeSet(
+            entities=[self.entities[i] for i in sorted(self._dirty_entities)],
+            facts=[self.facts[i] for i in sorted(self._dirty_facts)],
+            episodes=self._new_episodes,
+            events=self._new_events,
+        )
+        self._dirty_entities = set()
+        self._dirty_facts = set()
+        self._new_episodes = []
+        self._new_events = []
+        return changes
+
+    def touch_fact(self, fact: FactRecord) -> None:
+        """Mark a fact as changed."""
+        self._dirty_facts.add(fact.id)
+
+    def touch_entity(self, entity: EntityRecord) -> None:
+        """Mark an entity as changed."""
+        self._dirty_entities.add(entity.id)
+
+    def emit(
+        self,
+        kind: str,
+        t: float,
+        facts: Iterable[int] = (),
+        entities: Iterable[int] = (),
+        data: Mapping[str, Any] | None = None,
+    ) -> Event:
+        """Record an event; every change of the memory goes through here."""
+        event = Event(len(self.events) + 1, t, kind, tuple(facts), tuple(entities), data or {})
+        self.events.append(event)
+        self._new_events.append(event)
+        if t > self.now:
+            self.now = t
+        return event
+
+    def add_episode(self, t: float, text: str, source: str | None, fact_ids: tuple[int, ...]) -> Episode:
+        """Store a raw observation."""
+        episode = Episode(self.next_episode_id, t, text, source, fact_ids)
+        self.next_episode_id += 1
+        self.episodes[episode.id] = episode
+        self._new_episodes.append(episode)
+        return episode
+
+    # ------------------------------------------------------------------------ entities
+    def find_entity(self, name: str) -> int | None:
+        """The id a name resolves to, or None."""
+        return self.name_index.get(name_key(name))
+
+    def ensure_entity(self, name: str, kind: str | None, t: float) -> int:
+        """Resolve a name to an entity, creating it if new, reviving it if archived."""
+        key = name_key(name)
+        eid = self.name_index.get(key)
+        if eid is None:
+            return self.create_entity(clean_name(name), kind or "thing", t)
+        entity = self.entities[eid]
+        shown = clean_name(name)
+        if shown != entity.name and shown not in entity.aliases:
+            entity.aliases.append(shown)
+            self._dirty_entities.add(eid)
+        if kind is not None and entity.kind == "thing" and kind != "thing":
+            entity.kind = kind
+            self._dirty_entities.add(eid)
+        return eid
+
+    def create_entity(self, name: str, kind: str, t: float) -> int:
+        """A new entity under ``name`` (which must not resolve to another one)."""
+        eid = self.next_entity_id
+        self.next_entity_id += 1
+        entity = EntityRecord(eid, name, kind, [], t)
+        self.entities[eid] = entity
+        self.history_index[eid] = []
+        self._index_name(eid, name)
+        self._dirty_entities.add(eid)
+        return eid
+
+    def add_alias(self, eid: int, alias: str) -> None:
+        """Make ``alias`` another name of entity ``eid``."""
+        entity = self.entities[eid]
+        if alias != entity.name and alias not in entity.aliases:
+            entity.aliases.append(alias)
+            self._dirty_entities.add(eid)
+        self._index_name(eid, alias)
+
+    def _index_name(self, eid: int, name: str) -> None:
+        self.name_index[name_key(name)] = eid
+        for token in tokens(name):
+            self.token_index.setdefault(token, set()).add(eid)
+
+    def unindex_tokens(self, eid: int) -> None:
+        """Remove an entity from lexical seeding (it was merged away)."""
+        entity = self.entities[eid]
+        for name in (entity.name, *entity.aliases):
+            for token in tokens(name):
+                bucket = self.token_index.get(token)
+                if bucket is not None:
+                    bucket.discard(eid)
+
+    def _set_entity_archived(self, eid: int, t: float | None) -> None:
+        entity = self.entities[eid]
+        if entity.archived_t != t and entity.merged_into is None:
+            entity.archived_t = t
+            self._dirty_entities.add(eid)
+
+    # --------------------------------------------------------------------------- facts
+    def identity_key(self, fact: FactRecord) -> IdentityKey:
+        """What makes two facts the same fact."""
+        return (fact.subject, fact.relation, fact.object, fact.qualifiers)
+
+    def fact_slots(self, fact: FactRecord) -> list[SlotKey]:
+        """The schema slots a fact takes (see `RelationSchema.slots`)."""
+        spec = self.schema.relations[fact.relation]
+        return self.schema.slots(spec, fact.subject, fact.object, name_key(self.entities[fact.object].name))
+
+    def new_fact(
+        self,
+        subject: int,
+        relation: str,
+        obj: int,
+        qualifiers: Qualifiers,
+        confidence: float,
+        t: float,
+        *,
+        stable: bool,
+        importance: float,
+        episode: int | None,
+        batch: int,
+    ) -> FactRecord:
+        """A fresh fact after its first evidence (not yet active; see `activate`)."""
+        cfg = self.config
+        fact = FactRecord(
+            id=self.next_fact_id,
+            subject=subject,
+            relation=relation,
+            object=obj,
+            qualifiers=qualifiers,
+            confidence=confidence,
+            strength=min(1.0, cfg.eta * confidence),
+            t0=t,
+            tau=cfg.tau0,
+            evidence=1,
+            importance=importance,
+            floor=cfg.s_floor if stable else 0.0,
+            valid_from=t,
+            episode=episode,
+            batch=batch,
+        )
+        self.next_fact_id += 1
+        self.facts[fact.id] = fact
+        self.history_index[subject].append(fact.id)
+        if obj != subject:
+            self.history_index[obj].append(fact.id)
+        self._dirty_facts.add(fact.id)
+        return fact
+
+    def activate(self, fact: FactRecord) -> None:
+        """Put an active fact into every index."""
+        fid = fact.id
+        self.identity[self.identity_key(fact)] = fid
+        for slot in self.fact_slots(fact):
+            self.slots[slot] = fid
+        for end in (fact.subject, fact.object):
+            bucket = self.adjacency.get(end)
+            if bucket is None:
+                self.adjacency[end] = {fid}
+                self._set_entity_archived(end, None)
+            else:
+                bucket.add(fid)
+        self.active.add(fid)
+        self.schedule_expiry(fact)
+
+    def deactivate(self, fact: FactRecord, t: float) -> None:
+        """Take a fact out of every index; entities left with no active fact are archived."""
+        fid = fact.id
+        if self.identity.get(self.identity_key(fact)) == fid:
+            del self.identity[self.identity_key(fact)]
+        for slot in self.fact_slots(fact):
+            if self.slots.get(slot) == fid:
+                del self.slots[slot]
+        for end in (fact.subject, fact.object):
+            bucket = self.adjacency.get(end)
+            if bucket is not None:
+                bucket.discard(fid)
+                if not bucket:
+                    del self.adjacency[end]
+                    self._set_entity_archived(end, t)
+        self.active.discard(fid)
+        self._dirty_facts.add(fid)
+
+    def schedule_expiry(self, fact: FactRecord) -> None:
+        """(Re)schedule a fact's decay archive after its state changed."""
+        self.expiry.push(expiry_time(fact, self.config.theta_prune), fact.id, fact.version)
+
+    def rebuild_expiry(self) -> None:
+        """Recompute every expiry key (after ``theta_prune`` changed)."""
+        self.expiry.rebuild(
+            (expiry_time(self.facts[f], self.config.theta_prune), f, self.facts[f].version)
+            for f in self.active
+        )
+
+    def restore(
+        self,
+        entities: Iterable[EntityRecord],
+        facts: Iterable[FactRecord],
+        episodes: Iterable[Episode],
+        events: Iterable[Event],
+    ) -> None:
+        """Rebuild the state and every index from stored records (used when reopening)."""
+        for entity in entities:
+            self.entities[entity.id] = entity
+            self.history_index[entity.id] = []
+            self.next_entity_id = max(self.next_entity_id, entity.id + 1)
+        for entity in self.entities.values():
+            if entity.merged_into is None:
+                for name in (entity.name, *entity.aliases):
+                    self._index_name(entity.id, name)
+        for entity in self.entities.values():
+            # A merged entity's names resolve to the survivor, whatever the order of merges.
+            if entity.merged_into is not None:
+                target = entity.merged_into
+                while self.entities[target].merged_into is not None:
+                    target = self.entities[target].merged_into  # type: ignore[assignment]
+                for name in (entity.name, *entity.aliases):
+                    self.name_index.setdefault(name_key(name), target)
+        for fact in sorted(facts, key=lambda f: f.id):
+            self.facts[fact.id] = fact
+            self.history_index[fact.subject].append(fact.id)
+            if fact.object != fact.subject:
+                self.history_index[fact.object].append(fact.id)
+            self.next_fact_id = max(self.next_fact_id, fact.id + 1)
+            self.next_batch = max(self.next_batch, fact.batch + 1)
+            if fact.active:
+                self.activate(fact)
+        for episode in sorted(episodes, key=lambda e: e.id):
+            self.episodes[episode.id] = episode
+            self.next_episode_id = max(self.next_episode_id, episode.id + 1)
+        self.events = sorted(events, key=lambda e: e.seq)
+        if self.events:
+            self.now = max(e.t for e in self.events)
+        self._dirty_entities.clear()
+        self._dirty_facts.clear()

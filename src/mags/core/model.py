@@ -1,0 +1,182 @@
+"""Records of the liquid knowledge graph: inputs (`Fact`, `Negation`), stored state
+(`EntityRecord`, `FactRecord`, `Episode`, `Event`) and read-only views (`FactView`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+Scalar: TypeAlias = str | int | float | bool
+Qualifiers: TypeAlias = tuple[tuple[str, Scalar], ...]
+"""Qualifiers as a sorted tuple of (key, value) pairs, so that a fact's identity is hashable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One piece of evidence: ``subject --relation--> object`` with optional qualifiers.
+
+    Example
+    -------
+    >>> Fact("apple", "in", "fridge", qualifiers={"quantity": 2}, confidence=0.9)
+    Fact(subject='apple', relation='in', object='fridge', qualifiers={'quantity': 2}, confidence=0.9)
+    """
+
+    subject: str
+    relation: str
+    object: str
+    qualifiers: Mapping[str, Scalar] | None = None
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Negation:
+    """Negative evidence: no current fact matches this pattern any more.
+
+    ``None`` is a wildcard. ``Negation("in", object="fridge")`` says the fridge is empty;
+    ``Negation("is", subject="door", object="open")`` says the door is not open.
+
+    Example
+    -------
+    >>> Negation("in", object="fridge")
+    Negation(relation='in', subject=None, object='fridge')
+    """
+
+    relation: str | None
+    subject: str | None = None
+    object: str | None = None
+
+
+@dataclass(slots=True)
+class EntityRecord:
+    """A node: canonical name, aliases (other surface forms seen) and kind."""
+
+    id: int
+    name: str
+    kind: str
+    aliases: list[str]
+    created_t: float
+    archived_t: float | None = None
+    merged_into: int | None = None
+
+
+@dataclass(slots=True)
+class FactRecord:
+    """A stored edge and its liquid state.
+
+    ``strength`` is the strength at time ``t0``; the current strength is computed lazily
+    (see `mags.core.dynamics`). A fact is *active* while it is current (``valid_to is None``)
+    and not archived.
+    """
+
+    id: int
+    subject: int
+    relation: str
+    object: int
+    qualifiers: Qualifiers
+    confidence: float
+    strength: float
+    t0: float
+    tau: float
+    evidence: int
+    importance: float
+    floor: float
+    valid_from: float
+    valid_to: float | None = None
+    archived_t: float | None = None
+    archive_reason: str | None = None
+    episode: int | None = None
+    batch: int = 0
+    superseded_by: int | None = None
+    version: int = 0
+
+    @property
+    def active(self) -> bool:
+        """Current and not archived."""
+        return self.valid_to is None and self.archived_t is None
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """One raw observation and the ids of the facts extracted from it."""
+
+    id: int
+    t: float
+    text: str
+    source: str | None
+    fact_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One change of the memory, for timelines, visualizations and tests.
+
+    ``kind`` is one of `EVENT_KINDS`; ``facts`` and ``entities`` are the ids involved
+    (for ``reconcile``: the old fact first, then the new one if any).
+    """
+
+    seq: int
+    t: float
+    kind: str
+    facts: tuple[int, ...] = ()
+    entities: tuple[int, ...] = ()
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+EVENT_KINDS = (
+    "observe",
+    "add",
+    "reinforce",
+    "reconcile",
+    "decay_archive",
+    "capacity_archive",
+    "merge",
+    "split",
+    "recall",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FactView:
+    """A fact as callers see it, with names and its strength evaluated at a time.
+
+    Example
+    -------
+    >>> from mags import Memory
+    >>> m = Memory.open()
+    >>> m.add([("apple", "in", "fridge")], t=0)
+    >>> m.facts_about("apple", t=0)[0].object
+    'fridge'
+    """
+
+    id: int
+    subject: str
+    relation: str
+    object: str
+    qualifiers: Mapping[str, Scalar]
+    strength: float
+    tau: float
+    evidence: int
+    valid_from: float
+    valid_to: float | None
+    archived_t: float | None
+    archive_reason: str | None
+    episode: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dict of this view."""
+        return {
+            "id": self.id,
+            "subject": self.subject,
+            "relation": self.relation,
+            "object": self.object,
+            "qualifiers": dict(self.qualifiers),
+            "strength": self.strength,
+            "tau": self.tau,
+            "evidence": self.evidence,
+            "valid_from": self.valid_from,
+            "valid_to": self.valid_to,
+            "archived_t": self.archived_t,
+            "archive_reason": self.archive_reason,
+            "episode": self.episode,
+        }

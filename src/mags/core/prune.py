@@ -1,0 +1,96 @@
+"""Pruning: decay archive through an expiry heap, and capacity scaling by partial sort.
+
+A fact's strength crosses ``theta_prune`` at a time that only changes when the fact does
+(`mags.core.dynamics.expiry_time`), so a heap keyed on that time finds every decayed fact
+in O(log n) each, without scanning. Capacity pruning needs ``s(t) * importance`` at the
+current time, whose order does change, so it runs as a batched partial sort that frees
+``capacity * slack`` slots at once: its cost is amortized over that many additions.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+from mags.core.dynamics import strength_at
+
+if TYPE_CHECKING:
+    from mags.core.graph import LiquidGraph
+
+
+class ExpiryQueue:
+    """A min-heap of ``(expiry_time, fact_id, version)`` with lazy invalidation.
+
+    Example
+    -------
+    >>> q = ExpiryQueue()
+    >>> q.push(5.0, fact_id=1, version=0)
+    >>> q.push(3.0, fact_id=2, version=0)
+    >>> [fid for fid, _ in q.pop_due(4.0)]
+    [2]
+    """
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, int]] = []
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def push(self, when: float, fact_id: int, version: int) -> None:
+        """Schedule ``fact_id`` (at ``version``) to expire at ``when``; inf is never."""
+        if when != float("inf"):
+            heapq.heappush(self._heap, (when, fact_id, version))
+
+    def pop_due(self, t: float) -> Iterator[tuple[int, int]]:
+        """Pop ``(fact_id, version)`` of every entry due at or before ``t``."""
+        heap = self._heap
+        while heap and heap[0][0] <= t:
+            _, fid, version = heapq.heappop(heap)
+            yield fid, version
+
+    def rebuild(self, entries: Iterable[tuple[float, int, int]]) -> None:
+        """Replace the heap by fresh entries (drops stale ones)."""
+        self._heap = [e for e in entries if e[0] != float("inf")]
+        heapq.heapify(self._heap)
+
+
+def archive(graph: LiquidGraph, fact_ids: list[int], t: float, reason: str) -> None:
+    """Archive active facts: they leave the active graph and stay in history."""
+    for fid in fact_ids:
+        fact = graph.facts[fid]
+        fact.archived_t = t
+        fact.archive_reason = reason
+        graph.deactivate(fact, t)
+    if fact_ids:
+        graph.emit(reason, t, fact_ids)
+
+
+def prune_decayed(graph: LiquidGraph, t: float) -> list[int]:
+    """Archive every active fact whose strength has decayed to ``theta_prune`` by ``t``."""
+    due: list[int] = []
+    for fid, version in graph.expiry.pop_due(t):
+        fact = graph.facts[fid]
+        if fact.version == version and fid in graph.active:
+            due.append(fid)
+    archive(graph, sorted(set(due)), t, "decay_archive")
+    # Stale entries (reinforced facts were pushed again) would make the heap grow with history.
+    if len(graph.expiry) > 2 * len(graph.active) + 1024:
+        graph.rebuild_expiry()
+    return due
+
+
+def enforce_capacity(graph: LiquidGraph, t: float) -> list[int]:
+    """Archive the weakest ``s(t) * importance`` facts down to ``capacity * (1 - slack)``."""
+    capacity = graph.config.capacity
+    if capacity is None or len(graph.active) <= capacity:
+        return []
+    target = int(capacity * (1.0 - graph.config.capacity_slack))
+    excess = len(graph.active) - target
+    facts = graph.facts
+    victims = heapq.nsmallest(
+        excess, graph.active, key=lambda f: (strength_at(facts[f], t) * facts[f].importance, f)
+    )
+    victims.sort()
+    archive(graph, victims, t, "capacity_archive")
+    return victims

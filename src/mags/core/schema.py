@@ -1,0 +1,187 @@
+"""The relation schema: which relations exist and which facts cannot be true together.
+
+Reconciliation asks the schema for a fact's *slots*: keys that at most one current fact
+may hold. A portable object has one location (`in`/`on`/`at`/`held_by` share the
+``location`` group); `open`/`closed`/`locked` are exclusive values of `is`; a room has one
+room to its north. A new fact that takes an occupied slot supersedes the occupant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from mags.core.errors import UnknownRelationError
+
+SlotKey = tuple[int, str]
+
+
+@dataclass(frozen=True, slots=True)
+class RelationSpec:
+    """How one relation behaves.
+
+    Attributes
+    ----------
+    name: canonical relation name (lower case, underscores).
+    group: functional group; a subject holds at most one current fact across the group.
+    functional: a subject holds at most one current fact of this relation.
+    inverse_functional: an object is the target of at most one current fact of this relation.
+    state_values: the object is a state value; values in one exclusive set exclude each other.
+    stable: the fact never decays below the memory's ``s_floor`` while current.
+    importance: weight in capacity pruning and retrieval.
+    subject_kind, object_kind: kinds given to untyped entities at either end.
+    """
+
+    name: str
+    group: str | None = None
+    functional: bool = False
+    inverse_functional: bool = False
+    state_values: bool = False
+    stable: bool = False
+    importance: float = 1.0
+    subject_kind: str | None = None
+    object_kind: str | None = None
+    description: str = ""
+
+
+def relation_key(name: str) -> str:
+    """Canonical spelling of a relation name.
+
+    Example
+    -------
+    >>> relation_key(" North Of ")
+    'north_of'
+    """
+    return "_".join(name.strip().lower().replace("-", " ").split())
+
+
+class RelationSchema:
+    """A closed set of relations, their synonyms and the exclusive sets of state values.
+
+    Example
+    -------
+    >>> schema = default_schema()
+    >>> schema.resolve("inside").name
+    'in'
+    >>> schema.state_group("locked")
+    'openness'
+    """
+
+    def __init__(
+        self,
+        relations: Iterable[RelationSpec],
+        synonyms: Mapping[str, str] | None = None,
+        exclusive_states: Mapping[str, Iterable[str]] | None = None,
+    ) -> None:
+        self.relations: dict[str, RelationSpec] = {r.name: r for r in relations}
+        self.synonyms = {relation_key(k): v for k, v in (synonyms or {}).items()}
+        for target in self.synonyms.values():
+            if target not in self.relations:
+                raise ValueError(f"synonym target {target!r} is not a declared relation")
+        self._state_group = {
+            value: group for group, values in (exclusive_states or {}).items() for value in values
+        }
+        self.exclusive_states = {g: tuple(v) for g, v in (exclusive_states or {}).items()}
+        self._cache: dict[str, RelationSpec] = {}
+
+    def resolve(self, relation: str) -> RelationSpec:
+        """The spec of a relation name or synonym; a clear error for an unknown one."""
+        spec = self._cache.get(relation)
+        if spec is not None:
+            return spec
+        key = relation_key(relation)
+        key = self.synonyms.get(key, key)
+        found = self.relations.get(key)
+        if found is None:
+            known = ", ".join(sorted(self.relations))
+            raise UnknownRelationError(
+                f"unknown relation {relation!r}. Use one of: {known}; "
+                "or pass a RelationSchema that declares it to Memory.open(schema=...)."
+            )
+        self._cache[relation] = found
+        return found
+
+    def state_group(self, value_key: str) -> str | None:
+        """The exclusive set a state value belongs to, if any."""
+        return self._state_group.get(value_key)
+
+    def slots(self, spec: RelationSpec, subject: int, obj: int, object_key: str) -> list[SlotKey]:
+        """Slots a fact takes; the subject-side ones first (see `subject_side`)."""
+        out: list[SlotKey] = []
+        if spec.group is not None:
+            out.append((subject, "g:" + spec.group))
+        if spec.functional:
+            out.append((subject, "r:" + spec.name))
+        if spec.state_values:
+            group = self._state_group.get(object_key)
+            if group is not None:
+                out.append((subject, "s:" + group))
+        if spec.inverse_functional:
+            out.append((obj, "o:" + spec.name))
+        return out
+
+
+def subject_side(slot: SlotKey) -> bool:
+    """Whether a slot constrains the subject (a conflict there may mean two entities)."""
+    return not slot[1].startswith("o:")
+
+
+LOCATION_RELATIONS = ("in", "on", "at", "held_by")
+DIRECTIONS = {"north_of": "south", "south_of": "north", "east_of": "west", "west_of": "east"}
+"""``A north_of B`` means A lies north of B, so from B one goes *north* to reach A... and from
+A one goes *south* to B. The value is the direction from the subject to the object."""
+
+
+def default_schema() -> RelationSchema:
+    """The schema MAGS uses unless told otherwise: locations, containment, possession,
+    openness, map directions, food states and a handful of generic relations."""
+    loc = "location"
+    relations = [
+        RelationSpec("in", group=loc, object_kind="container", description="inside a container"),
+        RelationSpec("on", group=loc, object_kind="supporter", description="on a supporter"),
+        RelationSpec("at", group=loc, object_kind="room", description="lying in a room"),
+        RelationSpec("held_by", group=loc, object_kind="person", description="carried by"),
+        RelationSpec("is", state_values=True, object_kind="state", description="state"),
+        *(
+            RelationSpec(
+                d,
+                functional=True,
+                inverse_functional=True,
+                stable=True,
+                importance=2.0,
+                subject_kind="room",
+                object_kind="room",
+                description=f"subject lies {d.removesuffix('_of')} of object",
+            )
+            for d in DIRECTIONS
+        ),
+        RelationSpec("connects", stable=True, importance=1.5, subject_kind="door",
+                     object_kind="room", description="a door or passage opens onto a room"),
+        RelationSpec("needs", description="a recipe or goal needs something"),
+        RelationSpec("goal", description="what the agent is asked to achieve"),
+        RelationSpec("is_a", description="category or type"),
+        RelationSpec("part_of", description="component of"),
+        RelationSpec("has", description="generic possession or attribute"),
+        RelationSpec("owns", description="ownership"),
+        RelationSpec("likes", description="preference"),
+        RelationSpec("dislikes", description="preference"),
+        RelationSpec("knows", description="acquaintance"),
+        RelationSpec("opens", description="a key or tool opens something"),
+        RelationSpec("related_to", description="any other link"),
+    ]  # fmt: skip
+    synonyms = {
+        "inside": "in", "inside_of": "in", "is_in": "in", "contained_in": "in",
+        "on_top_of": "on", "is_on": "on", "located_at": "at", "is_at": "at", "located_in": "at",
+        "carried_by": "held_by", "carried": "held_by", "holds_by": "held_by",
+        "state": "is", "status": "is", "requires": "needs", "type": "is_a", "unlocks": "opens",
+        "wants": "goal",
+    }  # fmt: skip
+    exclusive_states = {
+        "openness": ("open", "closed", "locked"),
+        "cut": ("uncut", "sliced", "diced", "chopped"),
+        "cooking": ("raw", "cooked", "roasted", "fried", "grilled", "burned"),
+        "edibility": ("edible", "inedible", "eaten"),
+        "light": ("lit", "unlit"),
+        "power": ("on", "off"),
+    }
+    return RelationSchema(relations, synonyms, exclusive_states)

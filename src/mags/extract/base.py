@@ -1,0 +1,46 @@
+"""The extractor protocol: observation text in, facts and negative evidence out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from mags.core.model import Fact, Negation
+
+
+@dataclass(frozen=True)
+class ExtractionContext:
+    """What an extractor may know besides the text."""
+
+    t: float
+    source: str | None
+    known_entities: Sequence[str] = ()
+    """Names of entities already in the active graph, so an extractor can reuse them."""
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What an extractor found in one observation."""
+
+    facts: Sequence[Fact | tuple[str, str, str]] = field(default_factory=tuple)
+    negations: Sequence[Negation] = field(default_factory=tuple)
+
+
+@runtime_checkable
+class Extractor(Protocol):
+    """Anything with ``extract(text, context) -> Extraction``.
+
+    Example
+    -------
+    >>> class Parrot:
+    ...     def extract(self, text, context):
+    ...         subject, relation, obj = text.split()
+    ...         return Extraction(facts=[(subject, relation, obj)])
+    >>> isinstance(Parrot(), Extractor)
+    True
+    """
+
+    def extract(self, text: str, context: ExtractionContext) -> Extraction:
+        """Facts and negations found in ``text``."""
+        ...
