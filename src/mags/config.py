@@ -29,10 +29,10 @@ class MemoryConfig:
     -------
     >>> MemoryConfig(eta=0.6, capacity=1000).tau0
     50.0
-    >>> MemoryConfig(eta=2.0)
+    >>> MemoryConfig(eta=2.0)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    mags.core.errors.InvalidInputError: MemoryConfig.eta = 2.0 is out of range [0.05, 1.0]: evidence gain
+    mags.core.errors.InvalidInputError: MemoryConfig.eta = 2.0 is out of range ...
     """
 
     eta: float = _param(0.5, 0.05, 1.0, "evidence gain")
@@ -65,7 +65,7 @@ class MemoryConfig:
                 raise InvalidInputError(
                     f"MemoryConfig.{f.name} must be a number, got {value!r}: {meta['help']}"
                 )
-            if isinstance(f.default, int) and not isinstance(value, int) or (
+            if (isinstance(f.default, int) and not isinstance(value, int)) or (
                 meta["optional"] and not isinstance(value, int)
             ):
                 raise InvalidInputError(

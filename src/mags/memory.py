@@ -36,7 +36,7 @@ class Memory:
 
     Example
     -------
-    >>> m = Memory.open()                                   # in memory; Memory.open("m.db") persists
+    >>> m = Memory.open()  # in memory; Memory.open("memory.db") persists to SQLite
     >>> m.add([("apple", "in", "fridge"), ("kitchen", "north_of", "hall")], t=0)
     [1, 2]
     >>> m.add([Fact("apple", "on", "table", confidence=0.9)], t=3)   # the apple moved
@@ -123,7 +123,9 @@ class Memory:
             self._core = fresh
 
     # -------------------------------------------------------------------- writes
-    def add(self, facts: Iterable[Fact | tuple[Any, ...]], t: float, source: str | None = None) -> list[int]:
+    def add(
+        self, facts: Iterable[Fact | tuple[Any, ...]], t: float, source: str | None = None
+    ) -> list[int]:
         """Add facts as evidence at time ``t``; returns their ids (new or reinforced).
 
         Facts are `Fact` objects or ``(subject, relation, object[, qualifiers])`` tuples. A fact
@@ -160,8 +162,9 @@ class Memory:
             except (StoreError, MemoryError, KeyboardInterrupt):
                 raise
             except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
                 episode = self._write(
-                    lambda: self._core.record_failed_episode(clean_text, t, source, str(exc))
+                    lambda: self._core.record_failed_episode(clean_text, t, source, error)
                 )
                 raise ExtractionError(
                     f"extraction failed for the observation at t={t}: {exc}. "
@@ -179,7 +182,7 @@ class Memory:
         *,
         t: float,
         subject: str | None = None,
-        object: str | None = None,  # noqa: A002 - mirrors Fact.object
+        object: str | None = None,
     ) -> list[int]:
         """Negative evidence: close every current fact matching the pattern.
 
@@ -198,7 +201,9 @@ class Memory:
         """Merge entity ``other`` into ``keep`` (facts re-pointed, names kept as aliases)."""
         return self._write(lambda: self._core.merge(keep, other, t))
 
-    def split(self, name: str, fact_ids: Iterable[int], t: float, new_name: str | None = None) -> int:
+    def split(
+        self, name: str, fact_ids: Iterable[int], t: float, new_name: str | None = None
+    ) -> int:
         """Move some facts of an entity onto a new entity; returns its id."""
         return self._write(lambda: self._core.split(name, fact_ids, t, new_name))
 
@@ -271,6 +276,9 @@ class Memory:
         return self
 
     def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()

@@ -74,9 +74,12 @@ def merge_entities(graph: LiquidGraph, keep: int, other: int, t: float, reason: 
                 supersede(graph, rival, t, by=fact.id, reason="merge")
         graph.activate(fact)
     graph.emit(
-        "merge", t, moved, (keep, other),
+        "merge",
+        t,
+        moved,
+        (keep, other),
         {"reason": reason, "duplicates": [list(d) for d in duplicates]},
-    )  # fmt: skip
+    )
 
 
 def _combine(graph: LiquidGraph, kept: FactRecord, dup: FactRecord, t: float) -> None:
@@ -99,9 +102,13 @@ def _combine(graph: LiquidGraph, kept: FactRecord, dup: FactRecord, t: float) ->
 
 
 def split_entity(
-    graph: LiquidGraph, entity: int, fact_ids: Iterable[int], t: float, reason: str,
+    graph: LiquidGraph,
+    entity: int,
+    fact_ids: Iterable[int],
+    t: float,
+    reason: str,
     new_name: str | None = None,
-) -> int:  # fmt: skip
+) -> int:
     """Move ``fact_ids`` (incident to ``entity``) onto a new entity; returns its id."""
     base = graph.entities[entity]
     name = new_name or _free_name(graph, base.name)

@@ -201,7 +201,9 @@ class MemoryCore:
         self._settle(t)
         return keep_id
 
-    def split(self, name: str, fact_ids: Iterable[int], t: float, new_name: str | None = None) -> int:
+    def split(
+        self, name: str, fact_ids: Iterable[int], t: float, new_name: str | None = None
+    ) -> int:
         """Move some facts of an entity onto a new entity; returns the new entity's id."""
         t = check_time(t, self.graph.now)
         eid = self._entity(name)
@@ -228,7 +230,10 @@ class MemoryCore:
         self._settle(t)
         result = recall(self.graph, query, t, budget, self.view)
         self.graph.emit(
-            "recall", t, [f.id for f in result.facts], data={"query": query, "tokens": result.tokens}
+            "recall",
+            t,
+            [f.id for f in result.facts],
+            data={"query": query, "tokens": result.tokens},
         )
         return result
 

@@ -120,7 +120,9 @@ class LiquidGraph:
             self.now = t
         return event
 
-    def add_episode(self, t: float, text: str, source: str | None, fact_ids: tuple[int, ...]) -> Episode:
+    def add_episode(
+        self, t: float, text: str, source: str | None, fact_ids: tuple[int, ...]
+    ) -> Episode:
         """Store a raw observation."""
         episode = Episode(self.next_episode_id, t, text, source, fact_ids)
         self.next_episode_id += 1
@@ -196,7 +198,9 @@ class LiquidGraph:
     def fact_slots(self, fact: FactRecord) -> list[SlotKey]:
         """The schema slots a fact takes (see `RelationSchema.slots`)."""
         spec = self.schema.relations[fact.relation]
-        return self.schema.slots(spec, fact.subject, fact.object, name_key(self.entities[fact.object].name))
+        return self.schema.slots(
+            spec, fact.subject, fact.object, name_key(self.entities[fact.object].name)
+        )
 
     def new_fact(
         self,

@@ -18,8 +18,9 @@ class Fact:
 
     Example
     -------
-    >>> Fact("apple", "in", "fridge", qualifiers={"quantity": 2}, confidence=0.9)
-    Fact(subject='apple', relation='in', object='fridge', qualifiers={'quantity': 2}, confidence=0.9)
+    >>> fact = Fact("apple", "in", "fridge", qualifiers={"quantity": 2}, confidence=0.9)
+    >>> fact.relation, fact.qualifiers
+    ('in', {'quantity': 2})
     """
 
     subject: str
@@ -145,6 +146,7 @@ class FactView:
     >>> from mags import Memory
     >>> m = Memory.open()
     >>> m.add([("apple", "in", "fridge")], t=0)
+    [1]
     >>> m.facts_about("apple", t=0)[0].object
     'fridge'
     """

@@ -12,20 +12,68 @@ from functools import lru_cache
 ARTICLES = frozenset({"the", "a", "an", "some", "this", "that", "these", "those"})
 STOPWORDS = ARTICLES | frozenset(
     {
-        "is", "are", "was", "were", "be", "of", "in", "on", "at", "to", "from", "with", "and",
-        "or", "where", "what", "which", "who", "how", "do", "does", "did", "i", "you", "it",
-        "my", "your", "me", "there", "here", "can", "could", "should", "for", "about", "any",
-        "now", "find", "get", "go",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "from",
+        "with",
+        "and",
+        "or",
+        "where",
+        "what",
+        "which",
+        "who",
+        "how",
+        "do",
+        "does",
+        "did",
+        "i",
+        "you",
+        "it",
+        "my",
+        "your",
+        "me",
+        "there",
+        "here",
+        "can",
+        "could",
+        "should",
+        "for",
+        "about",
+        "any",
+        "now",
+        "find",
+        "get",
+        "go",
     }
-)  # fmt: skip
+)
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _NO_PLURAL_AFTER = ("ss", "us", "is", "ous")
 _IRREGULAR_PLURALS = {
-    "knives": "knife", "leaves": "leaf", "loaves": "loaf", "halves": "half",
-    "shelves": "shelf", "wolves": "wolf", "children": "child", "people": "person",
-    "men": "man", "women": "woman", "teeth": "tooth", "feet": "foot", "mice": "mouse",
-    "potatoes": "potato", "tomatoes": "tomato", "mangoes": "mango",
-}  # fmt: skip
+    "knives": "knife",
+    "leaves": "leaf",
+    "loaves": "loaf",
+    "halves": "half",
+    "shelves": "shelf",
+    "wolves": "wolf",
+    "children": "child",
+    "people": "person",
+    "men": "man",
+    "women": "woman",
+    "teeth": "tooth",
+    "feet": "foot",
+    "mice": "mouse",
+    "potatoes": "potato",
+    "tomatoes": "tomato",
+    "mangoes": "mango",
+}
 
 
 @lru_cache(maxsize=65536)

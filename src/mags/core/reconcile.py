@@ -50,9 +50,17 @@ def assert_fact(
         occupants = [(slot, graph.slots[slot]) for slot in slots if slot in graph.slots]
 
     record = graph.new_fact(
-        subject, spec.name, obj, fact.qualifiers, fact.confidence, t,
-        stable=spec.stable, importance=spec.importance, episode=episode, batch=batch,
-    )  # fmt: skip
+        subject,
+        spec.name,
+        obj,
+        fact.qualifiers,
+        fact.confidence,
+        t,
+        stable=spec.stable,
+        importance=spec.importance,
+        episode=episode,
+        batch=batch,
+    )
     for slot, occ in occupants:
         old = graph.facts[occ]
         if old.active:  # one old fact may hold two of the new fact's slots

@@ -155,8 +155,14 @@ def default_schema() -> RelationSchema:
             )
             for d in DIRECTIONS
         ),
-        RelationSpec("connects", stable=True, importance=1.5, subject_kind="door",
-                     object_kind="room", description="a door or passage opens onto a room"),
+        RelationSpec(
+            "connects",
+            stable=True,
+            importance=1.5,
+            subject_kind="door",
+            object_kind="room",
+            description="a door or passage opens onto a room",
+        ),
         RelationSpec("needs", description="a recipe or goal needs something"),
         RelationSpec("goal", description="what the agent is asked to achieve"),
         RelationSpec("is_a", description="category or type"),
@@ -168,14 +174,27 @@ def default_schema() -> RelationSchema:
         RelationSpec("knows", description="acquaintance"),
         RelationSpec("opens", description="a key or tool opens something"),
         RelationSpec("related_to", description="any other link"),
-    ]  # fmt: skip
+    ]
     synonyms = {
-        "inside": "in", "inside_of": "in", "is_in": "in", "contained_in": "in",
-        "on_top_of": "on", "is_on": "on", "located_at": "at", "is_at": "at", "located_in": "at",
-        "carried_by": "held_by", "carried": "held_by", "holds_by": "held_by",
-        "state": "is", "status": "is", "requires": "needs", "type": "is_a", "unlocks": "opens",
+        "inside": "in",
+        "inside_of": "in",
+        "is_in": "in",
+        "contained_in": "in",
+        "on_top_of": "on",
+        "is_on": "on",
+        "located_at": "at",
+        "is_at": "at",
+        "located_in": "at",
+        "carried_by": "held_by",
+        "carried": "held_by",
+        "holds_by": "held_by",
+        "state": "is",
+        "status": "is",
+        "requires": "needs",
+        "type": "is_a",
+        "unlocks": "opens",
         "wants": "goal",
-    }  # fmt: skip
+    }
     exclusive_states = {
         "openness": ("open", "closed", "locked"),
         "cut": ("uncut", "sliced", "diced", "chopped"),

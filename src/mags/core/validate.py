@@ -127,9 +127,12 @@ def check_fact(value: Any, schema: RelationSchema) -> ValidFact:
     obj = check_name(obj, "object")
     relation = check_name(relation, "relation")
     return ValidFact(
-        subject, schema.resolve(relation), obj, check_qualifiers(qualifiers),
+        subject,
+        schema.resolve(relation),
+        obj,
+        check_qualifiers(qualifiers),
         check_confidence(confidence),
-    )  # fmt: skip
+    )
 
 
 def check_facts(values: Any, schema: RelationSchema) -> list[ValidFact]:
@@ -143,7 +146,9 @@ def check_facts(values: Any, schema: RelationSchema) -> list[ValidFact]:
     except TypeError:
         raise InvalidInputError(f"facts must be a list, got {type(values).__name__}") from None
     if len(items) > MAX_FACTS_PER_CALL:
-        raise InvalidInputError(f"{len(items)} facts in one call; the limit is {MAX_FACTS_PER_CALL}")
+        raise InvalidInputError(
+            f"{len(items)} facts in one call; the limit is {MAX_FACTS_PER_CALL}"
+        )
     out = []
     for i, item in enumerate(items):
         try:
@@ -161,7 +166,11 @@ def check_negation(value: Any, schema: RelationSchema) -> tuple[str | None, str 
         raise InvalidInputError(
             "a negation needs a subject or an object, e.g. Negation('in', object='fridge')"
         )
-    relation = None if value.relation is None else schema.resolve(check_name(value.relation, "relation")).name
+    relation = (
+        None
+        if value.relation is None
+        else schema.resolve(check_name(value.relation, "relation")).name
+    )
     subject = None if value.subject is None else check_name(value.subject, "subject")
     obj = None if value.object is None else check_name(value.object, "object")
     return relation, subject, obj

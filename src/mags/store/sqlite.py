@@ -12,6 +12,7 @@ import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from mags.core.errors import SchemaVersionError, StoreError
 from mags.core.graph import ChangeSet
@@ -19,8 +20,16 @@ from mags.core.model import EntityRecord, Episode, Event, FactRecord, Qualifiers
 from mags.store.base import StoredState
 
 
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    # executescript() would COMMIT first and break the migration's transaction.
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 def _migration_1(db: sqlite3.Connection) -> None:
-    db.executescript(
+    _run_script(
+        db,
         """
         CREATE TABLE entities (
             id INTEGER PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,
@@ -45,7 +54,7 @@ def _migration_1(db: sqlite3.Connection) -> None:
             facts TEXT NOT NULL, entities TEXT NOT NULL, data TEXT NOT NULL
         );
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        """
+        """,
     )
 
 
@@ -60,6 +69,31 @@ def _qualifiers_out(q: Qualifiers) -> str | None:
 
 def _qualifiers_in(text: str | None) -> Qualifiers:
     return tuple((k, v) for k, v in json.loads(text)) if text else ()
+
+
+def _fact_in(r: tuple[Any, ...]) -> FactRecord:
+    return FactRecord(
+        id=r[0],
+        subject=r[1],
+        relation=r[2],
+        object=r[3],
+        qualifiers=_qualifiers_in(r[4]),
+        confidence=r[5],
+        strength=r[6],
+        t0=r[7],
+        tau=r[8],
+        evidence=r[9],
+        importance=r[10],
+        floor=r[11],
+        valid_from=r[12],
+        valid_to=r[13],
+        archived_t=r[14],
+        archive_reason=r[15],
+        episode=r[16],
+        batch=r[17],
+        superseded_by=r[18],
+        version=r[19],
+    )
 
 
 class SQLiteStore:
@@ -81,9 +115,7 @@ class SQLiteStore:
         if read_only and not self.path.exists():
             raise StoreError(f"{self.path} does not exist; a read-only memory needs a file")
         if not read_only and not self.path.parent.is_dir():
-            raise StoreError(
-                f"cannot create {self.path}: folder {self.path.parent} does not exist"
-            )
+            raise StoreError(f"cannot create {self.path}: folder {self.path.parent} does not exist")
         try:
             uri = f"file:{self.path}?mode=ro" if read_only else f"file:{self.path}"
             self._db = sqlite3.connect(uri, uri=True, isolation_level=None)
@@ -139,19 +171,20 @@ class SQLiteStore:
                     EntityRecord(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6])
                     for r in db.execute("SELECT * FROM entities ORDER BY id")
                 ],
-                facts=[
-                    FactRecord(*r[:4], _qualifiers_in(r[4]), *r[5:])  # type: ignore[misc]
-                    for r in db.execute("SELECT * FROM facts ORDER BY id")
-                ],
+                facts=[_fact_in(r) for r in db.execute("SELECT * FROM facts ORDER BY id")],
                 episodes=[
                     Episode(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])))
                     for r in db.execute("SELECT * FROM episodes ORDER BY id")
                 ],
                 events=[
                     Event(
-                        r[0], r[1], r[2], tuple(json.loads(r[3])), tuple(json.loads(r[4])),
+                        r[0],
+                        r[1],
+                        r[2],
+                        tuple(json.loads(r[3])),
+                        tuple(json.loads(r[4])),
                         json.loads(r[5]),
-                    )  # fmt: skip
+                    )
                     for r in db.execute("SELECT * FROM events ORDER BY seq")
                 ],
             )
@@ -174,21 +207,46 @@ class SQLiteStore:
             db.executemany(
                 "INSERT OR REPLACE INTO entities VALUES (?,?,?,?,?,?,?)",
                 [
-                    (e.id, e.name, e.kind, json.dumps(e.aliases), e.created_t, e.archived_t,
-                     e.merged_into)
+                    (
+                        e.id,
+                        e.name,
+                        e.kind,
+                        json.dumps(e.aliases),
+                        e.created_t,
+                        e.archived_t,
+                        e.merged_into,
+                    )
                     for e in changes.entities
                 ],
-            )  # fmt: skip
+            )
             db.executemany(
                 "INSERT OR REPLACE INTO facts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
-                    (f.id, f.subject, f.relation, f.object, _qualifiers_out(f.qualifiers),
-                     f.confidence, f.strength, f.t0, f.tau, f.evidence, f.importance, f.floor,
-                     f.valid_from, f.valid_to, f.archived_t, f.archive_reason, f.episode,
-                     f.batch, f.superseded_by, f.version)
+                    (
+                        f.id,
+                        f.subject,
+                        f.relation,
+                        f.object,
+                        _qualifiers_out(f.qualifiers),
+                        f.confidence,
+                        f.strength,
+                        f.t0,
+                        f.tau,
+                        f.evidence,
+                        f.importance,
+                        f.floor,
+                        f.valid_from,
+                        f.valid_to,
+                        f.archived_t,
+                        f.archive_reason,
+                        f.episode,
+                        f.batch,
+                        f.superseded_by,
+                        f.version,
+                    )
                     for f in changes.facts
                 ],
-            )  # fmt: skip
+            )
             db.executemany(
                 "INSERT INTO episodes VALUES (?,?,?,?,?)",
                 [(e.id, e.t, e.text, e.source, json.dumps(e.fact_ids)) for e in changes.episodes],
@@ -196,11 +254,17 @@ class SQLiteStore:
             db.executemany(
                 "INSERT INTO events VALUES (?,?,?,?,?,?)",
                 [
-                    (e.seq, e.t, e.kind, json.dumps(e.facts), json.dumps(e.entities),
-                     json.dumps(e.data))
+                    (
+                        e.seq,
+                        e.t,
+                        e.kind,
+                        json.dumps(e.facts),
+                        json.dumps(e.entities),
+                        json.dumps(e.data),
+                    )
                     for e in changes.events
                 ],
-            )  # fmt: skip
+            )
             db.execute("COMMIT")
         except sqlite3.Error as exc:
             if db.in_transaction:
