@@ -71,13 +71,15 @@ def seed_entities(graph: LiquidGraph, query: str, max_seeds: int) -> dict[int, f
     words = tokens(query)
     scores: dict[int, float] = {}
     index, active = graph.name_index, graph.adjacency
+    covered: set[int] = set()  # word positions inside an exact name match
     for n in range(min(MAX_NGRAM, len(words)), 0, -1):
         for i in range(len(words) - n + 1):
             eid = index.get(" ".join(words[i : i + n]))
             if eid is not None and eid in active:
                 scores[eid] = max(scores.get(eid, 0.0), 1.0 + n)
+                covered.update(range(i, i + n))
     if len(scores) < max_seeds:
-        for word in set(words):
+        for word in {w for i, w in enumerate(words) if i not in covered}:
             bucket = graph.token_index.get(word)
             if not bucket or len(bucket) > MAX_POSTING:
                 continue

@@ -1,0 +1,89 @@
+"""Recall seeds from the query, spreads over strong facts and respects the token budget."""
+
+from __future__ import annotations
+
+import pytest
+
+from mags import Fact, Memory, Recall
+from mags.core.retrieve import estimate_tokens
+
+
+@pytest.fixture
+def kitchen(memory: Memory) -> Memory:
+    memory.add(
+        [
+            ("fridge", "at", "kitchen"),
+            ("apple", "in", "fridge"),
+            ("milk", "in", "fridge"),
+            ("kitchen", "north_of", "hall"),
+            ("sofa", "at", "living room"),
+            ("cushion", "on", "sofa"),
+            Fact("recipe", "needs", "apple", qualifiers={"prep": "sliced"}),
+        ],
+        t=0,
+    )
+    return memory
+
+
+def test_recall_finds_the_named_entity_and_its_neighbourhood(kitchen: Memory) -> None:
+    result = kitchen.recall("where is the apple?", t=1)
+    assert isinstance(result, Recall)
+    assert result.seeds[0] == "apple"
+    triples = {(f.subject, f.relation, f.object) for f in result.facts}
+    assert ("apple", "in", "fridge") in triples
+    assert ("fridge", "at", "kitchen") in triples  # two hops: apple -> fridge -> kitchen
+    assert ("cushion", "on", "sofa") not in triples
+    assert result.facts[0].subject == "apple"
+    assert "- apple in fridge [0.49]" in result.text
+    assert "- recipe needs apple (prep=sliced) [0.49]" in result.text
+
+
+def test_recall_orders_by_activation_times_strength(memory: Memory) -> None:
+    memory.add([("apple", "in", "fridge")], t=0)
+    memory.add([("apple", "likes", "sunshine")], t=90)
+    ranked = [f.object for f in memory.recall("apple", t=90).facts]
+    assert ranked == ["sunshine", "fridge"]  # the fresh fact is the stronger one
+
+
+def test_recall_respects_the_token_budget(memory: Memory) -> None:
+    memory.add([("apple", "likes", f"thing number {i}") for i in range(200)], t=0)
+    for budget in (20, 50, 100, 600):
+        result = memory.recall("apple", t=0, budget_tokens=budget)
+        assert result.tokens <= budget
+        assert estimate_tokens(result.text) == result.tokens
+    assert len(memory.recall("apple", t=0, budget_tokens=600).facts) > len(
+        memory.recall("apple", t=0, budget_tokens=100).facts
+    )
+
+
+def test_recall_of_unknown_things_is_empty(kitchen: Memory) -> None:
+    result = kitchen.recall("quantum chromodynamics", t=1)
+    assert result.text == "" and result.facts == () and result.tokens == 0
+
+
+def test_recall_adds_supporting_episodes(memory: Memory) -> None:
+    from mags import Extraction, ExtractionContext
+
+    class Parrot:
+        def extract(self, text: str, context: ExtractionContext) -> Extraction:
+            return Extraction(facts=[("apple", "in", "fridge")])
+
+    memory = Memory.open(extractor=Parrot())
+    memory.observe("You open the fridge. Inside is a juicy apple.", t=0, source="game")
+    result = memory.recall("apple", t=1)
+    assert [e.text for e in result.episodes] == ["You open the fridge. Inside is a juicy apple."]
+    assert "Observations:\n- t=0: You open the fridge." in result.text
+
+
+def test_recall_is_an_event_and_calls_no_llm(kitchen: Memory) -> None:
+    result = kitchen.recall("milk", t=1)
+    event = kitchen.events()[-1]
+    assert event.kind == "recall" and event.facts == tuple(f.id for f in result.facts)
+    assert event.data["tokens"] == result.tokens
+
+
+def test_state_values_do_not_flood_recall(memory: Memory) -> None:
+    memory.add([(f"door {i}", "is", "open") for i in range(50)], t=0)
+    memory.add([("door 1", "at", "hall")], t=0)
+    result = memory.recall("door 1", t=0)
+    assert {f.subject for f in result.facts} == {"door 1"}
