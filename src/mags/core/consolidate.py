@@ -39,18 +39,19 @@ def merge_entities(graph: LiquidGraph, keep: int, other: int, t: float, reason: 
     if survivor.kind == "thing":
         survivor.kind = gone.kind
 
-    moved = list(graph.history_index[other])
+    moved = list(dict.fromkeys(graph.history_index[other]))
     reactivate = []
     for fid in moved:
         fact = graph.facts[fid]
         if fact.active:
             graph.deactivate(fact, t)
             reactivate.append(fact)
+        if keep not in (fact.subject, fact.object):  # else it is listed under keep already
+            graph.history_index[keep].append(fid)
         if fact.subject == other:
             fact.subject = keep
         if fact.object == other:
             fact.object = keep
-        graph.history_index[keep].append(fid)
         graph.touch_fact(fact)
     graph.history_index[other] = []
     graph.entities[other].archived_t = t  # deactivate may have cleared or set it
@@ -58,7 +59,7 @@ def merge_entities(graph: LiquidGraph, keep: int, other: int, t: float, reason: 
     duplicates: list[tuple[int, int]] = []
     for fact in sorted(reactivate, key=lambda f: (f.valid_from, f.id)):
         twin = graph.identity.get(graph.identity_key(fact))
-        if twin is not None:
+        if twin is not None and twin != fact.id:
             _combine(graph, graph.facts[twin], fact, t)
             duplicates.append((fact.id, twin))
             continue

@@ -28,6 +28,11 @@ FACTS_HEADER = "Known facts (strength in brackets):"
 EPISODES_HEADER = "Observations:"
 
 
+def line_tokens(line: str) -> int:
+    """Tokens a line costs in a prompt, its newline included (so lines add up safely)."""
+    return (len(line) + 4) // 4
+
+
 def estimate_tokens(text: str) -> int:
     """A tokenizer-free estimate: about four characters per token.
 
@@ -147,11 +152,11 @@ def pack(
     """Fill the budget with fact lines, then with the episodes that support them."""
     lines: list[str] = []
     chosen: list[FactView] = []
-    used = estimate_tokens(FACTS_HEADER)
+    used = line_tokens(FACTS_HEADER)
     for fid in ranked:
         fv = view(graph.facts[fid], t)
         line = render_fact(fv)
-        cost = estimate_tokens(line)
+        cost = line_tokens(line)
         if used + cost > budget:
             continue  # a shorter line further down may still fit
         lines.append(line)
@@ -167,7 +172,7 @@ def pack(
             support[fv.episode] = support.get(fv.episode, 0) + 1
     episodes: list[Episode] = []
     ep_lines: list[str] = []
-    header_cost = estimate_tokens(EPISODES_HEADER)
+    header_cost = line_tokens(EPISODES_HEADER)
     for eid, _ in sorted(support.items(), key=lambda kv: (-kv[1], -kv[0]))[:MAX_EPISODES]:
         episode = graph.episodes[eid]
         room = budget - used - (0 if ep_lines else header_cost)
@@ -175,11 +180,11 @@ def pack(
             break
         text = " ".join(episode.text.split())
         line = f"- t={episode.t:g}: {text}"
-        if estimate_tokens(line) > room:
-            line = line[: room * 4 - 2] + "…"
+        if line_tokens(line) > room:
+            line = line[: room * 4 - 2] + "…"  # costs exactly `room` with its newline
         ep_lines.append(line)
         episodes.append(episode)
-        used += estimate_tokens(line) + (0 if len(ep_lines) > 1 else header_cost)
+        used += line_tokens(line) + (0 if len(ep_lines) > 1 else header_cost)
     out = [FACTS_HEADER, *lines]
     if ep_lines:
         out += [EPISODES_HEADER, *ep_lines]
