@@ -58,7 +58,9 @@ def test_negative_evidence_in_an_observation_spares_what_it_asserts() -> None:
 
 def test_observe_without_extractor_says_how_to_configure_one() -> None:
     memory = Memory.open()
-    with pytest.raises(ExtractorNotConfiguredError, match="Memory.open\\(..., extractor=...\\)"):
+    with pytest.raises(
+        ExtractorNotConfiguredError, match=r"Memory\.open\(\.\.\., extractor=\.\.\.\)"
+    ):
         memory.observe("apple in fridge.", t=0)
     assert memory.stats()["episodes"] == 0
 
@@ -88,7 +90,11 @@ def test_failed_extraction_keeps_the_episode_and_changes_no_fact(extractor: obje
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("", "observation text is empty"), (b"\xc3\x28", "not valid UTF-8"), (None, "must be a string")],
+    [
+        ("", "observation text is empty"),
+        (b"\xc3\x28", "not valid UTF-8"),
+        (None, "must be a string"),
+    ],
 )
 def test_bad_observation_text_is_refused(text: object, message: str) -> None:
     memory = Memory.open(extractor=SentenceExtractor())

@@ -47,9 +47,7 @@ def filled() -> Memory:
 
 
 @pytest.mark.parametrize(("facts", "message"), BAD_FACTS)
-def test_bad_facts_are_refused_and_change_nothing(
-    filled: Memory, facts: Any, message: str
-) -> None:
+def test_bad_facts_are_refused_and_change_nothing(filled: Memory, facts: Any, message: str) -> None:
     before = dump(filled)
     # A valid fact first: the whole call must be refused, not half applied.
     batch = [("pear", "in", "bowl"), *facts] if isinstance(facts, list) else facts
@@ -59,7 +57,7 @@ def test_bad_facts_are_refused_and_change_nothing(
 
 
 def test_unknown_relation_error_is_specific(filled: Memory) -> None:
-    with pytest.raises(UnknownRelationError, match="Memory.open\\(schema=...\\)"):
+    with pytest.raises(UnknownRelationError, match=r"Memory\.open\(schema=\.\.\.\)"):
         filled.add([("apple", "orbits", "sun")], t=6)
 
 
@@ -74,7 +72,7 @@ def test_bad_times_are_refused(filled: Memory, t: Any) -> None:
 
 
 def test_time_going_backwards_says_so(filled: Memory) -> None:
-    with pytest.raises(TimeOrderError, match="t=4 is earlier than .* latest change at t=5.0"):
+    with pytest.raises(TimeOrderError, match=r"t=4 is earlier than .* latest change at t=5\.0"):
         filled.add([("pear", "in", "bowl")], t=4)
 
 

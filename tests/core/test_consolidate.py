@@ -55,7 +55,8 @@ def test_explicit_merge_keeps_every_distinct_fact(memory: Memory) -> None:
     memory.add([("bob", "likes", "tea"), ("bob", "at", "office"), ("robert", "owns", "car")], t=0)
     memory.add([("robert", "likes", "tea"), ("robert", "knows", "alice")], t=1)
     before = {
-        (s.replace("robert", "bob"), r, o.replace("robert", "bob")) for s, r, o in _distinct(memory, 1)
+        (s.replace("robert", "bob"), r, o.replace("robert", "bob"))
+        for s, r, o in _distinct(memory, 1)
     }
     memory.merge("bob", "robert", t=2)
     assert _distinct(memory, 2) == before

@@ -180,7 +180,9 @@ def _replay(memory: Memory, ops: list[tuple[str, Any]]) -> None:
             memory.use(memory.recall(arg, t=t), t=t)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(config=configs, ops=operations)
 def test_save_then_reopen_is_identity(tmp_path: Path, config: MemoryConfig, ops: list[Any]) -> None:
     path = tmp_path / f"m{abs(hash((repr(config), repr(ops))))}.db"

@@ -54,7 +54,9 @@ def test_same_fact_again_reinforces_instead_of_duplicating(memory: Memory) -> No
 
 
 def test_negative_evidence_empties_a_container(memory: Memory) -> None:
-    memory.add([("apple", "in", "fridge"), ("milk", "in", "fridge"), ("fridge", "at", "kitchen")], t=0)
+    memory.add(
+        [("apple", "in", "fridge"), ("milk", "in", "fridge"), ("fridge", "at", "kitchen")], t=0
+    )
     closed = memory.negate("in", object="fridge", t=3)
     assert len(closed) == 2
     assert memory.where_is("apple", t=3) is None
