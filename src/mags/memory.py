@@ -207,6 +207,12 @@ class Memory:
         """Move some facts of an entity onto a new entity; returns its id."""
         return self._write(lambda: self._core.split(name, fact_ids, t, new_name))
 
+    def abstract(self, t: float, min_support: int = 3) -> list[int]:
+        """Episodic -> semantic: a pattern shared by ``min_support`` or more instances of a
+        category (``x is_a knife``, ``x has blade``) becomes a general fact
+        (``knife has blade``, qualifier ``general=True``); returns the general facts' ids."""
+        return self._write(lambda: self._core.abstract(t, min_support))
+
     def recall(self, query: str, t: float, budget_tokens: int | None = None) -> Recall:
         """The facts (and supporting episodes) most relevant to ``query``, packed into
         ``budget_tokens`` (default: the config's ``budget_tokens``). No LLM is called."""

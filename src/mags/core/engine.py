@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from mags.config import MemoryConfig
+from mags.core.abstract import abstract
 from mags.core.consolidate import consolidate, merge_entities, split_entity
 from mags.core.dynamics import apply_use, strength_at
 from mags.core.errors import InvalidInputError, NotFoundError
@@ -34,17 +35,18 @@ from mags.core.validate import (
 class MemoryCore:
     """The memory's behaviour without any I/O.
 
-    Example
-    -------
-    >>> from mags.config import MemoryConfig
-    >>> from mags.core.schema import default_schema
-    >>> core = MemoryCore(MemoryConfig(), default_schema())
-    >>> core.add([("apple", "in", "fridge")], t=0)
-    [1]
-    >>> core.add([("apple", "on", "table")], t=1)
-    [2]
-    >>> core.where_is("apple", t=1).object
-    'table'
+        Example
+        -------
+        >>> from mags.config import MemoryConfig
+    from mags.core.abstract import abstract
+        >>> from mags.core.schema import default_schema
+        >>> core = MemoryCore(MemoryConfig(), default_schema())
+        >>> core.add([("apple", "in", "fridge")], t=0)
+        [1]
+        >>> core.add([("apple", "on", "table")], t=1)
+        [2]
+        >>> core.where_is("apple", t=1).object
+        'table'
     """
 
     def __init__(self, config: MemoryConfig, schema: RelationSchema) -> None:
@@ -219,6 +221,15 @@ class MemoryCore:
         new = split_entity(self.graph, eid, ids, t, reason="requested", new_name=new_name)
         self._settle(t)
         return new
+
+    def abstract(self, t: float, min_support: int = 3) -> list[int]:
+        """Generalize patterns shared by ``min_support`` instances of a category."""
+        t = check_time(t, self.graph.now)
+        if isinstance(min_support, bool) or not isinstance(min_support, int) or min_support < 2:
+            raise InvalidInputError(f"min_support must be an integer >= 2, got {min_support!r}")
+        ids = abstract(self.graph, t, min_support)
+        self._settle(t)
+        return ids
 
     def recall(self, query: str, t: float, budget_tokens: int | None = None) -> Recall:
         """The most relevant facts for ``query`` packed into ``budget_tokens``."""
