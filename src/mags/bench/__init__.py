@@ -1,0 +1,1 @@
+"""Benchmarks: synthetic workloads, reference implementations, runners and reports."""
