@@ -55,7 +55,8 @@ def abstract(graph: LiquidGraph, t: float, min_support: int) -> list[int]:
         return []
     batch = graph.next_batch
     graph.next_batch += 1
-    created, reinforced = [], []
+    created: list[int] = []
+    reinforced: list[int] = []
     for category, relation, obj, count, total in patterns:
         general = ValidFact(
             graph.entities[category].name, schema.relations[relation],

@@ -35,18 +35,17 @@ from mags.core.validate import (
 class MemoryCore:
     """The memory's behaviour without any I/O.
 
-        Example
-        -------
-        >>> from mags.config import MemoryConfig
-    from mags.core.abstract import abstract
-        >>> from mags.core.schema import default_schema
-        >>> core = MemoryCore(MemoryConfig(), default_schema())
-        >>> core.add([("apple", "in", "fridge")], t=0)
-        [1]
-        >>> core.add([("apple", "on", "table")], t=1)
-        [2]
-        >>> core.where_is("apple", t=1).object
-        'table'
+    Example
+    -------
+    >>> from mags.config import MemoryConfig
+    >>> from mags.core.schema import default_schema
+    >>> core = MemoryCore(MemoryConfig(), default_schema())
+    >>> core.add([("apple", "in", "fridge")], t=0)
+    [1]
+    >>> core.add([("apple", "on", "table")], t=1)
+    [2]
+    >>> core.where_is("apple", t=1).object
+    'table'
     """
 
     def __init__(self, config: MemoryConfig, schema: RelationSchema) -> None:
