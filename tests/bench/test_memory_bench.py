@@ -39,9 +39,7 @@ REQUIRED = (
 @pytest.mark.timeout(60)
 def test_bench_memory_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     out = tmp_path / "bench.md"
-    code = main(
-        ["bench-memory", "--sizes", "300", "--json", "--recalls", "20", "--out", str(out)]
-    )
+    code = main(["bench-memory", "--sizes", "300", "--json", "--recalls", "20", "--out", str(out)])
     assert code == 0
     lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
     assert len(lines) == 1
