@@ -87,3 +87,19 @@ def test_state_values_do_not_flood_recall(memory: Memory) -> None:
     memory.add([("door 1", "at", "hall")], t=0)
     result = memory.recall("door 1", t=0)
     assert {f.subject for f in result.facts} == {"door 1"}
+
+
+def test_names_with_stopwords_are_seeded_whole(memory: Memory) -> None:
+    # "box of matches" keeps "of" in its name; the query's content words still find it.
+    memory.add([("box of matches", "in", "drawer"), ("box", "at", "attic")], t=0)
+    result = memory.recall("where is the box of matches?", t=0)
+    assert result.seeds[0] == "box of matches"
+    assert result.facts[0].subject == "box of matches"
+
+
+def test_a_named_thing_is_a_better_seed_than_a_state(memory: Memory) -> None:
+    memory.add([(f"chest {i}", "is", "locked") for i in range(30)], t=0)
+    memory.add([("red chest", "is", "locked"), ("red chest", "at", "cellar")], t=0)
+    assert memory.recall("is the red chest locked?", t=0).seeds == ("red chest",)
+    # Asked about the state alone, the state is the seed.
+    assert memory.recall("what is locked?", t=0).seeds == ("locked",)

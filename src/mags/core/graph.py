@@ -67,6 +67,9 @@ class LiquidGraph:
         self.next_batch = 1
         # Indexes over entities (names resolve to the surviving entity of a merge).
         self.name_index: dict[str, int] = {}
+        # Content words of each name ("box of matches" -> "box match"): what a query's
+        # n-grams can match, since tokens() drops the stopwords that name keys keep.
+        self.phrase_index: dict[str, int] = {}
         self.token_index: dict[str, set[int]] = {}
         self.history_index: dict[int, list[int]] = {}
         # Indexes over active facts only.
@@ -172,7 +175,10 @@ class LiquidGraph:
 
     def _index_name(self, eid: int, name: str) -> None:
         self.name_index[name_key(name)] = eid
-        for token in tokens(name):
+        words = tokens(name)
+        if words:
+            self.phrase_index[" ".join(words)] = eid
+        for token in words:
             self.token_index.setdefault(token, set()).add(eid)
 
     def unindex_tokens(self, eid: int) -> None:

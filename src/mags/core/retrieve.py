@@ -75,7 +75,7 @@ def seed_entities(graph: LiquidGraph, query: str, max_seeds: int) -> dict[int, f
     """Entities named in the query, with a weight: exact names first, then rare words."""
     words = tokens(query)
     scores: dict[int, float] = {}
-    index, active = graph.name_index, graph.adjacency
+    index, active = graph.phrase_index, graph.adjacency
     covered: set[int] = set()  # word positions inside an exact name match
     for n in range(min(MAX_NGRAM, len(words)), 0, -1):
         for i in range(len(words) - n + 1):
@@ -92,6 +92,11 @@ def seed_entities(graph: LiquidGraph, query: str, max_seeds: int) -> dict[int, f
             for eid in bucket:
                 if eid in active:
                     scores[eid] = scores.get(eid, 0.0) + weight
+    # A state ("open", "locked") shared by thousands of things is a poor place to start
+    # spreading; when the query names anything else, start there instead.
+    entities = graph.entities
+    if any(entities[eid].kind != "state" for eid in scores):
+        scores = {eid: s for eid, s in scores.items() if entities[eid].kind != "state"}
     best = heapq.nlargest(max_seeds, scores.items(), key=lambda kv: (kv[1], -kv[0]))
     top = best[0][1] if best else 1.0
     return {eid: score / top for eid, score in best}
