@@ -3,8 +3,8 @@
 ``python -m mags.bench.measure {mags,sqlite,reference} ...`` is started by
 `mags.bench.memory_bench`; it prints JSON lines on stdout: ``{"progress": ...}`` while it
 runs, then one ``{"result": {...}}``. The ``mags`` run also writes the active graph, the
-queries and its recall answers to a dump file that the ``reference`` run reads, so both
-answer the same queries over the same facts.
+queries and its recall answers to a dump file that the ``reference`` run reads, so the
+networkx references (both, in that one process) answer the same queries over the same facts.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from mags.bench.metrics import overlap, percentile
-from mags.bench.reference import EntityRow, FactRow, ReferenceRecall
+from mags.bench.reference import EntityRow, FactRow, PlainNetworkxRecall, ReferenceRecall
 from mags.bench.workload import PROBE_CALLS, PROBE_STEP, AgentLife
 from mags.config import MemoryConfig
 from mags.memory import Memory
@@ -225,8 +225,38 @@ def _read_dump(stream: IO[bytes]) -> Iterator[tuple[str, Any]]:
 
 
 # ------------------------------------------------------------------------- reference
-def measure_reference(dump: Path, max_queries: int | None) -> dict[str, Any]:
-    """Build the networkx reference from the dump; time the same queries; compare answers."""
+Recaller = ReferenceRecall | PlainNetworkxRecall
+
+
+def time_recalls(
+    recaller: Recaller,
+    label: str,
+    t: float,
+    queries: Sequence[str],
+    answers: Sequence[list[int]],
+) -> tuple[list[float], list[float]]:
+    """Each query's latency in ms, and its answer's overlap with MAGS's answer."""
+    progress = Progress(label, len(queries))
+    latencies: list[float] = []
+    overlaps: list[float] = []
+    for i, query in enumerate(queries):
+        start = time.perf_counter()
+        ids, _ = recaller.recall(query, t, BUDGET_TOKENS)
+        latencies.append((time.perf_counter() - start) * 1e3)
+        overlaps.append(overlap(ids, answers[i]))
+        progress.update(i + 1)
+    return latencies, overlaps
+
+
+def measure_reference(
+    dump: Path, max_queries: int | None, plain_max_queries: int | None = None
+) -> dict[str, Any]:
+    """Build the networkx graph from the dump; time both references on MAGS's queries.
+
+    The same-algorithm reference (`ReferenceRecall`) answers first and its answers are
+    checked against MAGS's; then the plain one (`PlainNetworkxRecall`) answers the same
+    queries (the first ``plain_max_queries`` of them) over the same graph object.
+    """
     wall = time.perf_counter()
     reference = ReferenceRecall(bench_config())
     header: dict[str, Any] = {}
@@ -243,17 +273,12 @@ def measure_reference(dump: Path, max_queries: int | None) -> dict[str, Any]:
     t, queries, answers = header["t"], header["queries"], header["answers"]
     if max_queries is not None:
         queries = queries[:max_queries]
-    progress = Progress("reference recall", len(queries))
-    latencies: list[float] = []
-    overlaps: list[float] = []
-    for i, query in enumerate(queries):
-        start = time.perf_counter()
-        ids, _ = reference.recall(query, t, BUDGET_TOKENS)
-        latencies.append((time.perf_counter() - start) * 1e3)
-        overlaps.append(overlap(ids, answers[i]))
-        progress.update(i + 1)
+    latencies, overlaps = time_recalls(reference, "reference recall", t, queries, answers)
     check = overlaps[:CHECK_QUERIES]
     agree = sum(check) / max(1, len(check))
+    plain = PlainNetworkxRecall(bench_config(), reference.graph)
+    plain_queries = queries if plain_max_queries is None else queries[:plain_max_queries]
+    plain_ms, plain_overlaps = time_recalls(plain, "plain recall", t, plain_queries, answers)
     return {
         "reference_recall_p50_ms": percentile(latencies, 50),
         "reference_recall_p95_ms": percentile(latencies, 95),
@@ -262,6 +287,10 @@ def measure_reference(dump: Path, max_queries: int | None) -> dict[str, Any]:
         "reference_rss_mb": peak_rss_mb(),
         "recall_overlap": sum(overlaps) / max(1, len(overlaps)),
         "reference_check": "ok" if agree >= MIN_CHECK_OVERLAP else f"mismatch ({agree:.2f})",
+        "plain_recall_p50_ms": percentile(plain_ms, 50),
+        "plain_recall_p95_ms": percentile(plain_ms, 95),
+        "plain_overlap": sum(plain_overlaps) / max(1, len(plain_overlaps)),
+        "plain_queries": len(plain_queries),
         "wall_s": time.perf_counter() - wall,
     }
 
@@ -276,6 +305,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--recalls", type=int, default=500)
     parser.add_argument("--dump", type=Path, help="the dump file (written by mags)")
     parser.add_argument("--max-queries", type=int, help="cap on the reference's queries")
+    parser.add_argument(
+        "--plain-max-queries", type=int, help="cap on the plain networkx reference's queries"
+    )
     args = parser.parse_args(argv)
     if args.kind in ("mags", "reference") and args.dump is None:
         parser.error(f"{args.kind} needs --dump")
@@ -285,7 +317,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.kind == "sqlite":
         result = measure_sqlite(args.size, args.seed)
     else:
-        result = measure_reference(args.dump, args.max_queries)
+        result = measure_reference(args.dump, args.max_queries, args.plain_max_queries)
     _send({"result": result})
     return 0
 
