@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from itertools import islice
 from pathlib import Path
 from types import TracebackType
@@ -133,8 +133,18 @@ class Memory:
         """
         return self._write(lambda: self._core.add(facts, t, source))
 
-    def observe(self, text: str | bytes, t: float, source: str | None = None) -> Episode:
+    def observe(
+        self,
+        text: str | bytes,
+        t: float,
+        source: str | None = None,
+        *,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Episode:
         """Store an observation as an episode and add the facts the extractor finds in it.
+
+        ``extra`` is handed to the extractor beside the text (e.g. a game's admissible
+        commands); only the text is stored.
 
         If extraction fails, the episode is still kept (with no facts) and `ExtractionError`
         says why; the graph is unchanged.
@@ -147,7 +157,7 @@ class Memory:
                     "with Memory.open(..., extractor=...), or add facts directly with "
                     "Memory.add([(subject, relation, object)], t)"
                 )
-            context = ExtractionContext(t, source, self._known_names())
+            context = ExtractionContext(t, source, self._known_names(), dict(extra or {}))
             try:
                 extraction = self._extractor.extract(clean_text, context)
                 if not isinstance(extraction, Extraction):

@@ -163,6 +163,13 @@ def default_schema() -> RelationSchema:
             object_kind="room",
             description="a door or passage opens onto a room",
         ),
+        RelationSpec(
+            "exit",
+            stable=True,
+            subject_kind="room",
+            object_kind="direction",
+            description="a way out of a room (object: the direction)",
+        ),
         RelationSpec("needs", description="a recipe or goal needs something"),
         RelationSpec("goal", description="what the agent is asked to achieve"),
         RelationSpec("is_a", description="category or type"),
@@ -198,7 +205,9 @@ def default_schema() -> RelationSchema:
     exclusive_states = {
         "openness": ("open", "closed", "locked"),
         "cut": ("uncut", "sliced", "diced", "chopped"),
-        "cooking": ("raw", "cooked", "roasted", "fried", "grilled", "burned"),
+        "cooking": ("raw", "cooked", "roasted", "fried", "grilled"),
+        # Burning keeps how a thing was cooked (a burned roast is still roasted).
+        "burning": ("burned", "unburned"),
         "edibility": ("edible", "inedible", "eaten"),
         "light": ("lit", "unlit"),
         "power": ("on", "off"),

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from mags.core.model import Fact, Negation
 
@@ -17,6 +17,10 @@ class ExtractionContext:
     source: str | None
     known_entities: Sequence[str] = ()
     """Names of entities already in the active graph, so an extractor can reuse them."""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """Structured side information the caller has beside the text (a game's admissible
+    commands, its inventory answer, ...). Extractors use what they understand and ignore
+    the rest; it is not stored with the episode."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,270 @@
+"""Reading TextWorld's English: pure helpers the rule-based extractor is built from.
+
+TextWorld's four generators and ``tw-simple`` draw their sentences from large random
+grammars ("You make out a fridge", "On the counter you see ...", "You don't like doors?
+Why not try going west"), but the parts that carry facts are few and regular: the room
+header ``-= Kitchen =-``, lists of things ("a knife, a raw tuna and a tomato"), the
+feedback of actions ("You take the knife from the table."), the inventory answer, the
+cookbook and the objective. Names are taken from the admissible commands where the caller
+gives them, so free text only has to be matched against known names, not parsed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+DIRECTIONS = ("north", "south", "east", "west")
+OPPOSITE = {"north": "south", "south": "north", "east": "west", "west": "east"}
+COOK_STATES = ("fried", "roasted", "grilled", "burned")
+CUT_STATES = ("sliced", "diced", "chopped")
+# Adjectives TextWorld prints before a food's name: its state, not part of the name.
+STATE_WORDS = frozenset({"raw", *COOK_STATES, *CUT_STATES})
+COOK_VERBS = {"fry": "fried", "roast": "roasted", "grill": "grilled"}
+CUT_VERBS = {"slice": "sliced", "dice": "diced", "chop": "chopped"}
+
+_HEADER = re.compile(r"^\s*-=\s*(.+?)\s*=-\s*$", re.MULTILINE)
+_STATUS = re.compile(r"^>.*$", re.MULTILINE)  # the prompt line with score and room
+_ART = re.compile(r"[$\\|_/]{3,}")  # the TextWorld banner
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_ARTICLE = re.compile(r"^(?:a|an|the|some)\s+", re.IGNORECASE)
+_FAILURE = re.compile(
+    r"^(?:You can't|You cannot|That's not|I didn't|I only understood|You need to|"
+    r"You aren't|You haven't|It's locked|That doesn't|You're carrying too many|"
+    r"You have to|You don't|There is no|You can only|Nothing happens|"
+    r"\(first taking|Which do you mean)",
+    re.IGNORECASE,
+)
+
+
+def clean(text: str) -> str:
+    """Feedback without the banner and the status line.
+
+    Example
+    -------
+    >>> clean("You take the apple.\\n\\n>   -= Kitchen =-0/3")
+    'You take the apple.'
+    """
+    text = _STATUS.sub("", text)
+    lines = [line for line in text.splitlines() if not _ART.search(line)]
+    return "\n".join(lines).strip()
+
+
+def room_header(text: str) -> str | None:
+    """The room a description is of (lower case, as TextWorld names it), or None.
+
+    Example
+    -------
+    >>> room_header("-= Alarmingly Hot Kitchen =-\\nYou are in a kitchen.")
+    'alarmingly hot kitchen'
+    """
+    match = _HEADER.search(text)
+    return match.group(1).strip().lower() if match else None
+
+
+def sentences(text: str) -> list[str]:
+    """Text cut into sentences (TextWorld's sentences end in . ! or ?)."""
+    return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+
+
+def split_list(text: str) -> list[str]:
+    """Items of an English list, articles removed.
+
+    Example
+    -------
+    >>> split_list("a knife, a raw red tuna and an apple")
+    ['knife', 'raw red tuna', 'apple']
+    """
+    text = text.strip().rstrip(".!")
+    parts = re.split(r",\s*(?:and\s+)?|\s+and\s+", text)
+    return [_ARTICLE.sub("", p.strip()) for p in parts if p.strip()]
+
+
+def food_states(shown: str) -> tuple[str, tuple[str, ...]]:
+    """A shown name split into the thing's name and the states printed before it.
+
+    Example
+    -------
+    >>> food_states("sliced fried red hot pepper")
+    ('red hot pepper', ('sliced', 'fried'))
+    """
+    words = shown.split()
+    states: list[str] = []
+    while len(words) > 1 and words[0].lower() in STATE_WORDS:
+        states.append(words.pop(0).lower())
+    return " ".join(words), tuple(states)
+
+
+def is_failure(feedback: str) -> bool:
+    """Whether the game refused the command ("You can't see any such thing.")."""
+    first = clean(feedback).split("\n", 1)[0].strip()
+    return not first or bool(_FAILURE.match(first))
+
+
+def parse_inventory(text: str) -> list[str] | None:
+    """Shown names of what the inventory answer lists, or None if it is not one.
+
+    Example
+    -------
+    >>> parse_inventory("You are carrying: a knife and a sliced tomato.")
+    ['knife', 'sliced tomato']
+    >>> parse_inventory("You are carrying nothing.")
+    []
+    """
+    text = " ".join(clean(text).split())
+    if re.match(r"You are carrying nothing", text, re.IGNORECASE):
+        return []
+    match = re.match(r"You are carrying:?\s*(.*)", text, re.IGNORECASE)
+    return split_list(match.group(1)) if match else None
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """The cookbook: ingredients and, per ingredient, the preparations asked for."""
+
+    ingredients: tuple[str, ...]
+    preparations: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def parse_recipe(text: str) -> Recipe | None:
+    """The recipe in the cookbook's text, or None if the text holds none.
+
+    Example
+    -------
+    >>> text = "Ingredients:\\n  tomato\\n  red onion\\n\\nDirections:\\n  slice the tomato\\n"
+    >>> text += "  fry the tomato\\n  prepare meal"
+    >>> parse_recipe(text)
+    Recipe(ingredients=('tomato', 'red onion'), preparations={'tomato': ('sliced', 'fried')})
+    """
+    match = re.search(r"Ingredients:\s*(.*?)\s*Directions:\s*(.*)", text, re.DOTALL)
+    if not match:
+        return None
+    ingredients = tuple(
+        line.strip().lower() for line in match.group(1).splitlines() if line.strip()
+    )
+    preparations: dict[str, list[str]] = {}
+    for line in match.group(2).splitlines():
+        words = line.strip().lower().split(None, 2)
+        if len(words) == 3 and words[1] == "the":
+            state = COOK_VERBS.get(words[0]) or CUT_VERBS.get(words[0])
+            if state:
+                preparations.setdefault(words[2].rstrip("."), []).append(state)
+    return Recipe(ingredients, {k: tuple(v) for k, v in preparations.items()})
+
+
+@dataclass(frozen=True)
+class Objective:
+    """What the game asks for, as far as a sentence of it says."""
+
+    verb: str
+    target: str
+    holder: str | None = None
+    room: str | None = None
+
+
+_OBJECTIVES = (
+    # "take the passkey from the bench in the bathroom"
+    re.compile(
+        r"\b(take|pick-up|pick up|find|recover|retrieve|get|grab|fetch)\s+the\s+(.+?)\s+from\s+"
+        r"the\s+(.+?)(?:\s+(?:in|of|within)\s+the\s+(.+?))?[.!]",
+        re.IGNORECASE,
+    ),
+    re.compile(r"\b(take|pick-up|pick up|find|recover|retrieve)\s+the\s+(.+?)[.!]", re.I),
+)
+
+
+def parse_objective(text: str) -> Objective | None:
+    """The target of a maze objective ("Recover the latchkey from the floor of the kitchen").
+
+    Example
+    -------
+    >>> parse_objective("Your task is to take the passkey from the bench in the bathroom.")
+    Objective(verb='take', target='passkey', holder='bench', room='bathroom')
+    >>> parse_objective("Pick-up the coin from the floor of the austere cubicle.")
+    Objective(verb='take', target='coin', holder=None, room='austere cubicle')
+    """
+    for pattern in _OBJECTIVES:
+        match = pattern.search(text)
+        if not match:
+            continue
+        groups = match.groups()
+        target = groups[1].lower()
+        holder = groups[2].lower() if len(groups) > 2 and groups[2] else None
+        room = groups[3].lower() if len(groups) > 3 and groups[3] else None
+        if holder == "floor":
+            holder = None
+        return Objective("take", target, holder, room)
+    return None
+
+
+@dataclass(frozen=True)
+class Command:
+    """A TextWorld command split into its verb and the names it mentions."""
+
+    verb: str
+    obj: str | None = None
+    other: str | None = None
+
+
+_TWO_PLACE = {
+    "take": " from ",
+    "put": " on ",
+    "insert": " into ",
+    "unlock": " with ",
+    "lock": " with ",
+    "cook": " with ",
+    "slice": " with ",
+    "dice": " with ",
+    "chop": " with ",
+}
+
+
+def parse_command(command: str) -> Command:
+    """Split a command into verb, object and second object.
+
+    Example
+    -------
+    >>> parse_command("take red hot pepper from counter")
+    Command(verb='take', obj='red hot pepper', other='counter')
+    >>> parse_command("go east")
+    Command(verb='go', obj='east', other=None)
+    """
+    words = command.strip().split(None, 1)
+    if not words:
+        return Command("")
+    verb = words[0].lower()
+    rest = words[1] if len(words) > 1 else None
+    if rest is None:
+        return Command(verb)
+    joint = _TWO_PLACE.get(verb)
+    if joint and joint in rest:
+        obj, other = rest.rsplit(joint, 1)
+        return Command(verb, obj.strip(), other.strip())
+    return Command(verb, rest.strip())
+
+
+def find_mentions(sentence: str, names: Iterable[str]) -> list[tuple[int, str]]:
+    """Known names in a sentence with their positions, longest match first, no overlaps.
+
+    Example
+    -------
+    >>> find_mentions("There is a patio door leading east.", ["door", "patio door"])
+    [(11, 'patio door')]
+    """
+    low = sentence.lower()
+    taken: list[tuple[int, int]] = []
+    found: list[tuple[int, str]] = []
+    for name in sorted(set(names), key=len, reverse=True):
+        for match in re.finditer(r"\b" + re.escape(name.lower()) + r"\b", low):
+            span = match.span()
+            if any(span[0] < end and start < span[1] for start, end in taken):
+                continue
+            taken.append(span)
+            found.append((span[0], name))
+    return sorted(found)
+
+
+def directions_in(sentence: str) -> list[str]:
+    """Compass directions a sentence names, in order."""
+    return re.findall(r"\b(north|south|east|west)\b", sentence.lower())

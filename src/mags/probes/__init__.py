@@ -1,0 +1,1 @@
+"""Belief-accuracy probes: memory as a world model, scored against TextWorld's true state."""
