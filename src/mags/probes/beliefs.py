@@ -193,7 +193,7 @@ def score(beliefs: set[Atom], truth: set[Atom], scope: Scope) -> BeliefScore:
     believed = {
         a for a in beliefs if a[0] in COMPARED and all(x in scope.seen or x == "P" for x in a[1])
     }
-    true_slots = {}
+    true_slots: dict[tuple[str, ...], set[Atom]] = {}
     for a in truth:
         slot = _slot(a)
         if slot is not None:
