@@ -298,12 +298,13 @@ class _Step:
             return
         text = self.description or self.feedback
         said = sentences(text)
+        low = " ".join(said).lower()
         doors = self.read_doors(a, said, room)
         containers = self.x.containers
         for thing in a.visible:
             holder = a.holder_of.get(thing)
             if holder is not None:
-                if holder in a.openable or holder in a.closable or _says_contains(said, holder):
+                if holder in a.openable or holder in a.closable or _says_contains(low, holder):
                     containers.add(holder)
                 relation = "in" if holder in containers else "on"
                 if relation == "on":
@@ -313,9 +314,9 @@ class _Step:
                 continue
             else:
                 self.add(thing, "at", room)
-            self.add_states(thing, said)
+            self.add_states(thing, low)
         for thing in a.visible | doors:
-            if thing in a.unlockable or _says_locked(said, thing):
+            if thing in a.unlockable or _says_locked(low, thing):
                 self.add(thing, "is", "locked")
             elif thing in a.closable:
                 self.add(thing, "is", "open")
@@ -339,9 +340,11 @@ class _Step:
         doors: set[str] = set()
         candidates = a.visible - set(a.holder_of) - a.held - a.on_floor
         for sentence in said:
-            mentions = [name for _, name in find_mentions(sentence, candidates)]
             directions = directions_in(sentence)
-            if len(mentions) != 1 or not directions:
+            if not directions:
+                continue
+            mentions = [name for _, name in find_mentions(sentence, candidates)]
+            if len(mentions) != 1:
                 continue
             door = mentions[0]
             doors.add(door)
@@ -367,28 +370,29 @@ class _Step:
             if state in COOK_STATES or state in CUT_STATES:
                 self.add(name, "is", state)
 
-    def add_states(self, thing: str, said: Sequence[str]) -> None:
-        """Food states printed before a thing's name in the description."""
-        pattern = re.compile(
-            r"\b((?:(?:" + "|".join(sorted(STATE_WORDS)) + r")\s+)+)" + re.escape(thing) + r"\b",
-            re.IGNORECASE,
-        )
-        for sentence in said:
-            match = pattern.search(sentence)
-            if match:
-                for state in match.group(1).lower().split():
-                    if state in COOK_STATES or state in CUT_STATES:
-                        self.add(thing, "is", state)
+    def add_states(self, thing: str, low: str) -> None:
+        """Food states printed before a thing's name in the (lower-case) description."""
+        name = thing.lower()
+        at = low.find(" " + name)
+        while at >= 0:
+            end = at + 1 + len(name)
+            if end == len(low) or not low[end].isalnum():
+                for word in reversed(low[:at].split()[-3:]):
+                    if word not in STATE_WORDS:
+                        break
+                    if word in COOK_STATES or word in CUT_STATES:
+                        self.add(thing, "is", word)
                 return
+            at = low.find(" " + name, at + 1)
 
 
-def _says_contains(said: Sequence[str], holder: str) -> bool:
-    name = re.escape(holder)
-    pattern = re.compile(rf"\bthe {name}\b.*\b(contains|is empty|holds|has inside)", re.I)
-    return any(pattern.search(s) for s in said)
+def _says_contains(low: str, holder: str) -> bool:
+    """Whether the description speaks of the holder as a container."""
+    name = holder.lower()
+    verbs = ("contains ", "is empty", "holds ", "has ", "is filled with")
+    return any(f"the {name} {verb}" in low for verb in verbs)
 
 
-def _says_locked(said: Sequence[str], thing: str) -> bool:
-    name = re.escape(thing)
-    pattern = re.compile(rf"\blocked {name}\b|\b{name} is locked\b", re.IGNORECASE)
-    return any(pattern.search(s) for s in said)
+def _says_locked(low: str, thing: str) -> bool:
+    name = thing.lower()
+    return f"locked {name}" in low or f"{name} is locked" in low
