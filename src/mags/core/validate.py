@@ -59,6 +59,14 @@ def check_text(value: Any, what: str, max_chars: int) -> str:
 
 def check_name(value: Any, what: str) -> str:
     """An entity name: `check_text` plus no control characters and at most 200 characters."""
+    if (
+        type(value) is str
+        and 0 < len(value) <= MAX_NAME_CHARS
+        and value.isprintable()
+        and value.isascii()
+        and not value.isspace()
+    ):
+        return value  # the common case, decided without the full checks below
     name = check_text(value, what, MAX_NAME_CHARS)
     if _CONTROL.search(name):
         raise InvalidInputError(f"{what} {name!r} contains control characters (newline, tab, ...)")

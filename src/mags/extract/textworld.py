@@ -37,6 +37,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from mags.core.model import Fact, Negation
@@ -176,6 +177,11 @@ def _split_command(text: str, command: Any) -> tuple[str | None, str]:
     return (str(command).strip() or None) if command else None, clean(body)
 
 
+@lru_cache(maxsize=1024)  # a room seen again gives the same commands
+def _affordances(commands: tuple[str, ...]) -> Affordances:
+    return Affordances.read(commands)
+
+
 class _Step:
     """The reading of one step; collects facts and negations."""
 
@@ -193,7 +199,7 @@ class _Step:
         self.description = description
         self.failed = command is not None and is_failure(feedback)
         admissible = extra.get("admissible_commands")
-        self.affordances = Affordances.read(admissible) if admissible is not None else None
+        self.affordances = _affordances(tuple(admissible)) if admissible is not None else None
         self.inventory = extra.get("inventory")
         self.facts: list[Fact] = []
         self.negations: list[Negation] = []

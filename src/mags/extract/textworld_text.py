@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 DIRECTIONS = ("north", "south", "east", "west")
 OPPOSITE = {"north": "south", "south": "north", "east": "west", "west": "east"}
@@ -63,9 +64,10 @@ def room_header(text: str) -> str | None:
     return match.group(1).strip().lower() if match else None
 
 
-def sentences(text: str) -> list[str]:
+@lru_cache(maxsize=1024)  # descriptions repeat while nothing changes
+def sentences(text: str) -> tuple[str, ...]:
     """Text cut into sentences (TextWorld's sentences end in . ! or ?)."""
-    return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+    return tuple(s.strip() for s in _SENTENCE.split(text) if s.strip())
 
 
 def split_list(text: str) -> list[str]:
@@ -220,6 +222,7 @@ _TWO_PLACE = {
 }
 
 
+@lru_cache(maxsize=8192)  # games repeat the same few hundred commands
 def parse_command(command: str) -> Command:
     """Split a command into verb, object and second object.
 
