@@ -62,6 +62,30 @@ def build_parser() -> argparse.ArgumentParser:
     listing = worlds_commands.add_parser("list", help="list the cached tracks")
     listing.add_argument("--cache", help="world cache folder (default: $MAGS_CACHE/worlds)")
     listing.set_defaults(run=_run_worlds_list)
+
+    probe = commands.add_parser(
+        "probe",
+        help="belief accuracy: the memory's facts against the game's true state, every step",
+        description="Play TRACK's games (or a game FILE) under a policy and, after every step, "
+        "compare the memory's current facts with the true state: precision, recall, F1 and "
+        "stale rate (DESIGN §4).",
+    )
+    probe.add_argument("game", metavar="TRACK|FILE", help="a track name or a .z8 game file")
+    probe.add_argument("--seeds", help="seeds and ranges, e.g. 1001-1020 (tracks only)")
+    probe.add_argument("--policy", default="walkthrough", help="walkthrough or random")
+    probe.add_argument("--steps", type=int, help="steps per game (default: walkthrough / 500)")
+    probe.add_argument(
+        "--strategy",
+        default="liquid",
+        help="liquid, append-only, last-write-wins; comma-separated for several",
+    )
+    probe.add_argument("--capacity", type=int, help="liquid memory's capacity in active facts")
+    probe.add_argument("--config", help="a TOML file of memory hyperparameters")
+    probe.add_argument("--json", action="store_true", help="print one JSON object per game")
+    probe.add_argument("--plot", help="write F1 and stale rate over steps to this PNG")
+    probe.add_argument("--workers", type=int, default=1, help="games probed at once")
+    probe.add_argument("--cache", help="world cache folder (default: $MAGS_CACHE/worlds)")
+    probe.set_defaults(run=_run_probe)
     return parser
 
 
@@ -100,6 +124,25 @@ def _run_worlds_list(args: argparse.Namespace) -> int:
     from mags.worlds.commands import list_command
 
     return list_command(cache=_worlds_cache(args))
+
+
+def _run_probe(args: argparse.Namespace) -> int:
+    from mags.config import MemoryConfig
+    from mags.probes.command import probe_command
+
+    return probe_command(
+        args.game,
+        args.seeds,
+        strategies=args.strategy,
+        policy=args.policy,
+        steps=args.steps,
+        capacity=args.capacity,
+        as_json=args.json,
+        plot=args.plot,
+        workers=args.workers,
+        cache=_worlds_cache(args),
+        config=MemoryConfig.from_toml(args.config) if args.config else None,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,218 @@
+"""Running belief probes: play a game, and after every step score what a strategy believes.
+
+The agent side (the strategy) sees only what a player sees — the command, the game's text,
+the room description, the inventory answer and the admissible commands. The evaluator
+side supplies the true state and the scope (the player's room, from the truth) and, for
+the walkthrough policy, the commands.
+
+Example
+-------
+>>> from mags.probes.runner import ProbeSpec
+>>> ProbeSpec("tiny", 1, "liquid", "walkthrough").describe()
+'tiny seed 1: liquid, walkthrough policy'
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mags.config import MemoryConfig
+from mags.extract.textworld import Affordances
+from mags.extract.textworld_text import food_states, parse_inventory
+from mags.probes.beliefs import BeliefScore, Scope, beliefs_from_facts, score, truth_atoms
+from mags.probes.strategies import make_strategy
+from mags.worlds.cache import WorldCache
+from mags.worlds.env import Observation, open_game
+
+POLICIES = ("walkthrough", "random")
+DEFAULT_RANDOM_STEPS = 500
+NO_INFORMATION = frozenset({"look", "inventory"})
+"""Commands the random policy skips: the step already carries their answers."""
+
+
+@dataclass(frozen=True)
+class ProbeSpec:
+    """One probe run: a game, a strategy and a policy."""
+
+    game: str
+    seed: int | None
+    strategy: str
+    policy: str
+    steps: int | None = None
+    capacity: int | None = None
+
+    def describe(self) -> str:
+        """A short label for progress bars and errors."""
+        where = f"{self.game} seed {self.seed}" if self.seed is not None else self.game
+        return f"{where}: {self.strategy}, {self.policy} policy"
+
+
+@dataclass
+class ProbeResult:
+    """Scores of one run, averaged over its steps, with the per-step series for plots."""
+
+    track: str
+    seed: int | None
+    strategy: str
+    policy: str
+    capacity: int | None
+    precision: float
+    recall: float
+    f1: float
+    stale_rate: float
+    steps: int
+    memory_ms_per_step: float
+    env_ms_per_step: float
+    won: bool
+    f1_by_step: list[float] = field(default_factory=list)
+    stale_by_step: list[float] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON row `mags probe --json` prints (series left out)."""
+        row = asdict(self)
+        row.pop("f1_by_step")
+        row.pop("stale_by_step")
+        return row
+
+
+def step_text(observation: Observation) -> str:
+    """What the memory stores for a step: the command line, then the game's answer."""
+    if observation.command is None:
+        return observation.text
+    return f"> {observation.command}\n{observation.text}"
+
+
+def step_extra(observation: Observation) -> dict[str, Any]:
+    """Side information an extractor may use beside the text (all of it player-visible)."""
+    return {
+        "command": observation.command,
+        "description": observation.description,
+        "inventory": observation.inventory,
+        "admissible_commands": list(observation.admissible_commands),
+    }
+
+
+def visible_names(observation: Observation) -> set[str]:
+    """Names a player can see this step: things the commands name, and what is carried."""
+    view = Affordances.read(observation.admissible_commands)
+    carried = parse_inventory(observation.inventory) or []
+    return set(view.visible) | set(view.held) | {food_states(item)[0] for item in carried}
+
+
+def probe_game(
+    spec: ProbeSpec,
+    cache: WorldCache | None = None,
+    config: MemoryConfig | None = None,
+) -> ProbeResult:
+    """Play one game under a policy and score the strategy's beliefs after every step."""
+    if spec.policy not in POLICIES:
+        raise ValueError(f"unknown policy {spec.policy!r}; choose one of {', '.join(POLICIES)}")
+    config = config or MemoryConfig()
+    if spec.capacity is not None:
+        config = config.with_changes(capacity=spec.capacity)
+    env, evaluator = open_game(spec.game, spec.seed, cache=cache)
+    strategy = make_strategy(spec.strategy, config)
+    rng = random.Random(spec.seed)
+    scope = Scope()
+    scores: list[BeliefScore] = []
+    memory_s = 0.0
+    try:
+        observation = env.reset()
+        plan = list(evaluator.walkthrough) if spec.policy == "walkthrough" else []
+        limit = spec.steps
+        if limit is None:
+            limit = len(plan) if spec.policy == "walkthrough" else DEFAULT_RANDOM_STEPS
+        previous_room: str | None = None
+        for t in range(limit + 1):
+            started = time.perf_counter()
+            strategy.update(step_text(observation), t, step_extra(observation))
+            memory_s += time.perf_counter() - started
+            truth = evaluator.facts()
+            room = next((f.args[1] for f in truth if f.predicate == "at" and f.args[0] == "P"), "")
+            scope.observe(room, visible_names(observation), previous_room)
+            previous_room = room
+            beliefs = beliefs_from_facts(strategy.beliefs(t))
+            scores.append(score(beliefs, truth_atoms((f.predicate, f.args) for f in truth), scope))
+            if observation.done or t == limit:
+                break
+            command = _next_command(spec.policy, plan, t, observation, rng)
+            if command is None:
+                break
+            observation = env.step(command)
+        won = observation.won
+        env_ms = evaluator.env_ms_per_step
+    finally:
+        strategy.close()
+        evaluator.close()
+    n = len(scores)
+    return ProbeResult(
+        track=evaluator.track or str(spec.game),
+        seed=spec.seed,
+        strategy=spec.strategy,
+        policy=spec.policy,
+        capacity=spec.capacity,
+        precision=sum(s.precision for s in scores) / n,
+        recall=sum(s.recall for s in scores) / n,
+        f1=sum(s.f1 for s in scores) / n,
+        stale_rate=sum(s.stale_rate for s in scores) / n,
+        steps=n - 1,
+        memory_ms_per_step=1000.0 * memory_s / n,
+        env_ms_per_step=env_ms,
+        won=won,
+        f1_by_step=[s.f1 for s in scores],
+        stale_by_step=[s.stale_rate for s in scores],
+    )
+
+
+def _next_command(
+    policy: str, plan: list[str], t: int, observation: Observation, rng: random.Random
+) -> str | None:
+    if policy == "walkthrough":
+        return plan[t] if t < len(plan) else None
+    choices = [c for c in observation.admissible_commands if c not in NO_INFORMATION]
+    return rng.choice(choices) if choices else None
+
+
+def run_probes(
+    specs: Iterable[ProbeSpec],
+    cache_root: Path | None = None,
+    workers: int = 1,
+    on_result: Callable[[ProbeResult], None] | None = None,
+    config: MemoryConfig | None = None,
+) -> list[ProbeResult]:
+    """Run probes, in worker processes when ``workers > 1``; results in the specs' order."""
+    specs = list(specs)
+    if workers <= 1:
+        results = []
+        for spec in specs:
+            cache = WorldCache(cache_root) if cache_root else None
+            result = probe_game(spec, cache, config)
+            results.append(result)
+            if on_result:
+                on_result(result)
+        return results
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    out: dict[int, ProbeResult] = {}
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {
+            pool.submit(_probe_in_worker, spec, cache_root, config): i
+            for i, spec in enumerate(specs)
+        }
+        for future in as_completed(futures):
+            result = future.result()
+            out[futures[future]] = result
+            if on_result:
+                on_result(result)
+    return [out[i] for i in range(len(specs))]
+
+
+def _probe_in_worker(
+    spec: ProbeSpec, cache_root: Path | None, config: MemoryConfig | None
+) -> ProbeResult:
+    return probe_game(spec, WorldCache(cache_root) if cache_root else None, config)
