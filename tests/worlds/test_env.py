@@ -18,7 +18,7 @@ from mags.worlds import (
     open_game,
 )
 from mags.worlds.truth import facts_from_propositions
-from tests.worlds.conftest import GAME_TRACKS, SEED
+from tests.games import GAME_TRACKS, SEED
 
 AGENT_FIELDS = {
     "text",

@@ -22,7 +22,7 @@ from mags.worlds import (
     make_games,
 )
 from mags.worlds.cache import default_cache_root
-from tests.worlds.conftest import GAME_TRACKS, SEED
+from tests.games import GAME_TRACKS, SEED
 
 
 def _leftovers(folder: Path) -> list[str]:

@@ -307,8 +307,14 @@ class _Step:
         low = " ".join(said).lower()
         doors = self.read_doors(a, said, room)
         containers = self.x.containers
+        # With the hands full nothing can be taken, so the commands no longer say where
+        # things lie: read it from the text, and do not negate what the view cannot show.
+        hands_full = not a.holder_of and not a.on_floor and bool(a.held)
+        holders = (containers | self.x.supporters) & a.visible
         for thing in a.visible:
             holder = a.holder_of.get(thing)
+            if holder is None and hands_full and thing not in doors:
+                holder = _holder_in_text(said, thing, holders - {thing})
             if holder is not None:
                 if holder in a.openable or holder in a.closable or _says_contains(low, holder):
                     containers.add(holder)
@@ -332,9 +338,11 @@ class _Step:
                 self.add(thing, "is", "locked")
         for direction in sorted(set(a.exits) | {d for (r, d) in self.x.doors if r == room}):
             self.add(room, "exit", direction)
+        self.negations.append(Negation("exit", subject=room))
+        if hands_full:
+            return
         # What this view does not show is not there any more.
         self.negations.append(Negation("at", object=room))
-        self.negations.append(Negation("exit", subject=room))
         for thing in a.visible:
             if thing in self.x.supporters:
                 self.negations.append(Negation("on", object=thing))
@@ -390,6 +398,18 @@ class _Step:
                         self.add(thing, "is", word)
                 return
             at = low.find(" " + name, at + 1)
+
+
+def _holder_in_text(said: Sequence[str], thing: str, holders: Iterable[str]) -> str | None:
+    """The one known holder named in a sentence beside the thing, if there is exactly one."""
+    holders = list(holders)
+    for sentence in said:
+        mentions = [name for _, name in find_mentions(sentence, [thing, *holders])]
+        if thing in mentions:
+            others = [m for m in mentions if m != thing]
+            if len(others) == 1:
+                return others[0]
+    return None
 
 
 def _says_contains(low: str, holder: str) -> bool:
