@@ -134,3 +134,29 @@ def _mean_series(series: Sequence[Sequence[float]]) -> list[float]:
         values = [s[i] for s in series if i < len(s)]
         out.append(sum(values) / len(values))
     return out
+
+
+def summary_markdown(rows: Sequence[dict[str, Any]]) -> str:
+    """`summarize`'s rows (from one or many runs) as a Markdown table.
+
+    Example
+    -------
+    >>> r = ProbeResult("tiny", 1, "liquid", "walkthrough", None, 1.0, 1.0, 1.0, 0.0, 8,
+    ...                 0.5, 5.0, True)
+    >>> print(summary_markdown(summarize([r])).splitlines()[2][:49])
+    | tiny | walkthrough | liquid | 1 | 1.000 | 1.000
+    """
+    head = (
+        "| track | policy | strategy | games | precision | recall | F1 | F1 min | stale | "
+        "steps | memory ms/step | env ms/step | memory/env |"
+    )
+    lines = [head, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for row in rows:
+        lines.append(
+            f"| {row['track']} | {row['policy']} | {row['strategy']} | {row['games']} | "
+            f"{row['precision']:.3f} | {row['recall']:.3f} | {row['f1']:.3f} | "
+            f"{row['f1_min']:.3f} | {100 * row['stale_rate']:.1f}% | {row['steps']:.0f} | "
+            f"{row['memory_ms_per_step']:.2f} | {row['env_ms_per_step']:.2f} | "
+            f"{100 * row['memory_share']:.1f}% |"
+        )
+    return "\n".join(lines)

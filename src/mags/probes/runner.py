@@ -33,6 +33,9 @@ POLICIES = ("walkthrough", "random")
 DEFAULT_RANDOM_STEPS = 500
 NO_INFORMATION = frozenset({"look", "inventory"})
 """Commands the random policy skips: the step already carries their answers."""
+GAME_ENDING_VERBS = ("eat ",)
+"""Verbs the random policy skips: eating anything but the meal loses a kitchen game at once,
+which would end most random runs within a few dozen steps."""
 
 
 @dataclass(frozen=True)
@@ -174,7 +177,11 @@ def _next_command(
 ) -> str | None:
     if policy == "walkthrough":
         return plan[t] if t < len(plan) else None
-    choices = [c for c in observation.admissible_commands if c not in NO_INFORMATION]
+    choices = [
+        c
+        for c in observation.admissible_commands
+        if c not in NO_INFORMATION and not c.startswith(GAME_ENDING_VERBS)
+    ]
     return rng.choice(choices) if choices else None
 
 
