@@ -21,9 +21,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mags.agents.steps import step_extra, step_text, visible_names
 from mags.config import MemoryConfig
-from mags.extract.textworld import Affordances
-from mags.extract.textworld_text import food_states, parse_inventory
 from mags.probes.beliefs import BeliefScore, Scope, beliefs_from_facts, score, truth_atoms
 from mags.probes.strategies import make_strategy
 from mags.worlds.cache import WorldCache
@@ -81,30 +80,6 @@ class ProbeResult:
         row.pop("f1_by_step")
         row.pop("stale_by_step")
         return row
-
-
-def step_text(observation: Observation) -> str:
-    """What the memory stores for a step: the command line, then the game's answer."""
-    if observation.command is None:
-        return observation.text
-    return f"> {observation.command}\n{observation.text}"
-
-
-def step_extra(observation: Observation) -> dict[str, Any]:
-    """Side information an extractor may use beside the text (all of it player-visible)."""
-    return {
-        "command": observation.command,
-        "description": observation.description,
-        "inventory": observation.inventory,
-        "admissible_commands": list(observation.admissible_commands),
-    }
-
-
-def visible_names(observation: Observation) -> set[str]:
-    """Names a player can see this step: things the commands name, and what is carried."""
-    view = Affordances.read(observation.admissible_commands)
-    carried = parse_inventory(observation.inventory) or []
-    return set(view.visible) | set(view.held) | {food_states(item)[0] for item in carried}
 
 
 def probe_game(

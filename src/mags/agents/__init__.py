@@ -1,0 +1,1 @@
+"""Agents that play TextWorld games from memory: the loop, policies and memory variants."""

@@ -1,0 +1,331 @@
+"""Memory variants an agent can play with, all fed the same way and asked the same things.
+
+Every variant reads each game step (its text and the player-visible side information) and
+answers two questions: which facts it currently believes (what the graph planner acts on)
+and what context it would put into a prompt for a query (what an LLM policy reads).
+
+- ``liquid``: MAGS. Beliefs are the active graph; context is `Memory.recall`.
+- ``none``: nothing is kept; beliefs come from the current step alone.
+- ``window``: the last ``k`` steps; beliefs from them (the latest wins), context their text.
+- ``full-history``: every step ever; beliefs are every fact ever extracted, the latest
+  statement of each (subject, relation) first; context is the whole transcript.
+- ``rag``: past steps retrieved by lexical similarity to the query; beliefs come from the
+  retrieved steps plus the current one.
+- ``append-only``, ``last-write-wins``: the probes' baselines (see `mags.probes`).
+- ablations of liquid: ``no-decay`` (nothing weakens with time), ``no-reconcile`` (nothing is
+  superseded or negated: an append-only graph), ``capacity`` (at most ``capacity`` facts).
+
+All of them read text through the same `TextWorldExtractor`, so they differ only in what
+they keep.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from mags.config import MemoryConfig
+from mags.core.model import Fact
+from mags.core.schema import RelationSchema, default_schema
+from mags.extract.base import Extraction, ExtractionContext, Extractor
+from mags.extract.textworld import TextWorldExtractor
+from mags.memory import Memory
+
+MEMORY_VARIANTS = (
+    "liquid",
+    "none",
+    "window",
+    "full-history",
+    "rag",
+    "append-only",
+    "last-write-wins",
+    "no-decay",
+    "no-reconcile",
+    "capacity",
+)
+DEFAULT_WINDOW = 8
+DEFAULT_CAPACITY = 60
+RAG_STEPS = 4
+
+
+@dataclass(frozen=True)
+class Belief:
+    """One believed fact: ``subject --relation--> object`` with its qualifiers."""
+
+    subject: str
+    relation: str
+    object: str
+    qualifiers: Mapping[str, Any]
+
+
+class AgentMemory(Protocol):
+    """What the agent loop and the policies need from a memory."""
+
+    name: str
+
+    def update(self, text: str, t: float, extra: Mapping[str, Any]) -> None:
+        """Take in one step's text and player-visible side information."""
+        ...
+
+    def beliefs(self, t: float) -> list[Belief]:
+        """What it currently believes."""
+        ...
+
+    def context(self, query: str, t: float, budget_tokens: int) -> str:
+        """Text for a prompt about ``query``, at most about ``budget_tokens`` long."""
+        ...
+
+    def size(self) -> int:
+        """How much it holds: active facts, or stored steps for text memories."""
+        ...
+
+    def close(self) -> None:
+        """Release resources."""
+        ...
+
+
+def _extract(
+    extractor: TextWorldExtractor, text: str, t: float, extra: Mapping[str, Any]
+) -> Extraction:
+    return extractor.extract(text, ExtractionContext(t, None, (), extra))
+
+
+def _beliefs(extraction: Extraction) -> list[Belief]:
+    out = []
+    for fact in extraction.facts:
+        if isinstance(fact, Fact):
+            out.append(
+                Belief(
+                    fact.subject.lower(),
+                    fact.relation,
+                    fact.object.lower(),
+                    dict(fact.qualifiers or {}),
+                )
+            )
+        else:
+            s, r, o = fact
+            out.append(Belief(s.lower(), r, o.lower(), {}))
+    return out
+
+
+def _clip(text: str, budget_tokens: int) -> str:
+    """The end of a text that fits the budget (the most recent part of a transcript)."""
+    limit = budget_tokens * 4
+    return text if len(text) <= limit else text[-limit:]
+
+
+class LiquidMemory:
+    """MAGS: `Memory.observe` with the TextWorld extractor; context is `Memory.recall`."""
+
+    def __init__(
+        self,
+        config: MemoryConfig | None = None,
+        name: str = "liquid",
+        *,
+        schema: RelationSchema | None = None,
+        keep_negations: bool = True,
+    ) -> None:
+        self.name = name
+        extractor: Extractor = TextWorldExtractor()
+        if not keep_negations:
+            extractor = _WithoutNegations(extractor)
+        self.memory = Memory.open(
+            config=config or MemoryConfig(), schema=schema, extractor=extractor
+        )
+
+    def update(self, text: str, t: float, extra: Mapping[str, Any]) -> None:
+        self.memory.observe(text, t=t, extra=extra)
+
+    def beliefs(self, t: float) -> list[Belief]:
+        # Strongest first: where beliefs conflict (the no-reconcile ablation), the best
+        # evidenced one is taken, as a reader of the graph would.
+        facts = sorted(self.memory.snapshot(t)["facts"], key=lambda f: -f["strength"])
+        return [Belief(f["subject"], f["relation"], f["object"], f["qualifiers"]) for f in facts]
+
+    def context(self, query: str, t: float, budget_tokens: int) -> str:
+        return self.memory.recall(query, t=t, budget_tokens=budget_tokens).text
+
+    def size(self) -> int:
+        return len(self.memory.snapshot(self.memory.now)["facts"])
+
+    def close(self) -> None:
+        self.memory.close()
+
+
+class _WithoutNegations:
+    """An extractor whose negative evidence is dropped (the no-reconcile ablation)."""
+
+    def __init__(self, inner: Extractor) -> None:
+        self.inner = inner
+
+    def extract(self, text: str, context: ExtractionContext) -> Extraction:
+        return Extraction(facts=self.inner.extract(text, context).facts)
+
+
+def append_only_schema() -> RelationSchema:
+    """The default schema with nothing exclusive: no fact ever supersedes another.
+
+    Example
+    -------
+    >>> schema = append_only_schema()
+    >>> schema.resolve("at").group, schema.exclusive_states
+    (None, {})
+    """
+    base = default_schema()
+    relations = [
+        replace(spec, group=None, functional=False, inverse_functional=False)
+        for spec in base.relations.values()
+    ]
+    return RelationSchema(relations, base.synonyms, {})
+
+
+class StepMemory:
+    """Text memories over the list of steps: none, window, full-history and rag."""
+
+    def __init__(self, name: str, window: int | None) -> None:
+        self.name = name
+        self.extractor = TextWorldExtractor()
+        self.steps: deque[tuple[str, list[Belief]]] = deque(maxlen=window)
+        self.current: list[Belief] = []
+
+    def update(self, text: str, t: float, extra: Mapping[str, Any]) -> None:
+        self.current = _beliefs(_extract(self.extractor, text, t, extra))
+        if self.steps.maxlen != 0:
+            self.steps.append((text, self.current))
+
+    def beliefs(self, t: float) -> list[Belief]:
+        return _latest_first([b for _, bs in self.steps for b in bs] + self.current)
+
+    def context(self, query: str, t: float, budget_tokens: int) -> str:
+        return _clip("\n\n".join(text for text, _ in self.steps), budget_tokens)
+
+    def size(self) -> int:
+        return len(self.steps)
+
+    def close(self) -> None:
+        self.steps.clear()
+
+
+class RagMemory(StepMemory):
+    """Past steps retrieved by lexical similarity (BM25-like) to the query."""
+
+    def __init__(self) -> None:
+        super().__init__("rag", None)
+        self.document_frequency: Counter[str] = Counter()
+        self.words: list[Counter[str]] = []
+        self.last_query = ""
+
+    def update(self, text: str, t: float, extra: Mapping[str, Any]) -> None:
+        super().update(text, t, extra)
+        words = Counter(_words(text))
+        self.words.append(words)
+        self.document_frequency.update(words.keys())
+
+    def retrieve(self, query: str, k: int = RAG_STEPS) -> list[int]:
+        """Indices of the k steps most similar to the query."""
+        terms = set(_words(query))
+        n = len(self.words)
+        scored = []
+        for i, words in enumerate(self.words):
+            s = sum(
+                math.log(1 + n / self.document_frequency[w]) * words[w] / (words[w] + 1.0)
+                for w in terms
+                if w in words
+            )
+            if s > 0:
+                scored.append((s, i))
+        return [i for _, i in sorted(scored, reverse=True)[:k]]
+
+    def beliefs(self, t: float) -> list[Belief]:
+        picked = [self.steps[i][1] for i in sorted(self.retrieve(self.last_query))]
+        return _latest_first([b for bs in picked for b in bs] + self.current)
+
+    def context(self, query: str, t: float, budget_tokens: int) -> str:
+        self.last_query = query
+        picked = sorted(self.retrieve(query))
+        return _clip("\n\n".join(self.steps[i][0] for i in picked), budget_tokens)
+
+
+class FactStoreMemory:
+    """The probes' baselines as agent memories: append-only and last-write-wins."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.extractor = TextWorldExtractor()
+        self.facts: dict[tuple[str, str, str] | tuple[str, str], Belief] = {}
+
+    def update(self, text: str, t: float, extra: Mapping[str, Any]) -> None:
+        for b in _beliefs(_extract(self.extractor, text, t, extra)):
+            key = (
+                (b.subject, b.relation)
+                if self.name == "last-write-wins"
+                else (b.subject, b.relation, b.object)
+            )
+            self.facts.pop(key, None)  # re-insert: the latest statement comes last
+            self.facts[key] = b
+
+    def beliefs(self, t: float) -> list[Belief]:
+        return list(reversed(self.facts.values()))
+
+    def context(self, query: str, t: float, budget_tokens: int) -> str:
+        lines = [f"- {b.subject} {b.relation} {b.object}" for b in self.beliefs(t)]
+        return _clip("\n".join(reversed(lines)), budget_tokens)
+
+    def size(self) -> int:
+        return len(self.facts)
+
+    def close(self) -> None:
+        self.facts.clear()
+
+
+def _latest_first(beliefs: Sequence[Belief]) -> list[Belief]:
+    """Latest statement of each fact first, duplicates dropped."""
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for b in reversed(beliefs):
+        key = (b.subject, b.relation, b.object)
+        if key not in seen:
+            seen.add(key)
+            out.append(b)
+    return out
+
+
+_WORD = re.compile(r"[a-z][a-z\-]+")
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def make_memory(
+    name: str,
+    config: MemoryConfig | None = None,
+    *,
+    window: int = DEFAULT_WINDOW,
+    capacity: int = DEFAULT_CAPACITY,
+) -> AgentMemory:
+    """A fresh memory variant by name (see the module docstring)."""
+    config = config or MemoryConfig()
+    if name == "liquid":
+        return LiquidMemory(config)
+    if name == "no-decay":
+        return LiquidMemory(config.with_changes(theta_prune=0.0, tau0=1e6, tau_max=1e6), name)
+    if name == "no-reconcile":
+        return LiquidMemory(config, name, schema=append_only_schema(), keep_negations=False)
+    if name == "capacity":
+        return LiquidMemory(config.with_changes(capacity=capacity), name)
+    if name == "none":
+        return StepMemory("none", 0)
+    if name == "window":
+        return StepMemory("window", window)
+    if name == "full-history":
+        return StepMemory("full-history", None)
+    if name == "rag":
+        return RagMemory()
+    if name in ("append-only", "last-write-wins"):
+        return FactStoreMemory(name)
+    raise ValueError(f"unknown memory {name!r}; choose one of {', '.join(MEMORY_VARIANTS)}")

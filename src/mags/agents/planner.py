@@ -1,0 +1,292 @@
+"""The graph planner: the embedded default policy, acting from memory and admissible commands.
+
+It never sees the game's true state: it reads the memory's beliefs into a `WorldModel`
+each step and picks one admissible command.
+
+- **Kitchen** (the objective asks for a meal): read the cookbook, fetch each ingredient
+  (opening containers and doors on the way), take the knife if anything must be cut, cook
+  with the right appliance (stove to fry, oven to roast, BBQ to grill), cut, then prepare
+  and eat the meal. With a carrying limit it drops what the recipe no longer needs.
+- **Maze** (the objective names a thing to take): explore toward the nearest exit not yet
+  tried (shortest path over the remembered map), open what is closed, fetch a key only
+  when a locked door or container is in the way, and take the target and nothing else.
+
+Exploration never re-enters a part of the map already explored unless it is on the way.
+
+Example
+-------
+>>> from mags.agents.memories import Belief
+>>> world = WorldModel.read([Belief("player", "at", "hall", {}),
+...                          Belief("hall", "exit", "north", {}),
+...                          Belief("player", "goal", "coin", {})])
+>>> PlannerPolicy().choose(world, ["go north", "look"])
+'go north'
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+
+from mags.agents.world_model import WorldModel
+
+APPLIANCE = {"fried": "stove", "roasted": "oven", "grilled": "bbq"}
+CUT_VERB = {"sliced": "slice", "diced": "dice", "chopped": "chop"}
+COOK_STATES = frozenset(APPLIANCE)
+CUT_STATES = frozenset(CUT_VERB)
+STUCK_REPEATS = 3
+
+
+def is_key(name: str) -> bool:
+    """TextWorld's keys are named ...key or ...keycard (latchkey, passkey, old key)."""
+    return "key" in name.lower()
+
+
+class PlannerPolicy:
+    """Chooses one admissible command from the believed world (see the module docstring)."""
+
+    name = "planner"
+
+    def __init__(self) -> None:
+        self.opened: set[str] = set()
+        self.recent: deque[str] = deque(maxlen=STUCK_REPEATS)
+
+    def choose(self, world: WorldModel, admissible: Sequence[str]) -> str:
+        """The next command."""
+        plan = _Plan(world, admissible, self.opened)
+        command = plan.best()
+        if command is None or self._stuck(command):
+            command = plan.fallback()
+        self.recent.append(command)
+        if command.startswith("open "):
+            self.opened.add(command[5:])
+        return command
+
+    def _stuck(self, command: str) -> bool:
+        """The same non-moving command again and again means a belief is wrong."""
+        return (
+            len(self.recent) == STUCK_REPEATS
+            and all(c == command for c in self.recent)
+            and not command.startswith("go ")
+        )
+
+
+class _Plan:
+    """One step's reasoning."""
+
+    def __init__(self, world: WorldModel, admissible: Sequence[str], opened: set[str]) -> None:
+        self.w = world
+        self.opened = opened
+        # Admissible commands by lower case (memory names may differ in case: BBQ).
+        self.adm = {c.lower(): c for c in admissible}
+        self.room = world.room or ""
+
+    def can(self, command: str) -> str | None:
+        return self.adm.get(command.lower())
+
+    # ------------------------------------------------------------------ top level
+    def best(self) -> str | None:
+        w = self.w
+        if w.recipe is not None or "meal" in w.goals:
+            return self.kitchen()
+        targets = [g for g in w.goals if g != "meal"]
+        if targets:
+            return self.maze(targets[0])
+        return self.explore()
+
+    def fallback(self) -> str:
+        """Something useful-looking when no plan applies: explore, else any command."""
+        for prefix in ("go ", "open ", "examine "):
+            options = sorted(c for c in self.adm.values() if c.startswith(prefix))
+            if options:
+                return options[len(self.opened) % len(options)]
+        return next(iter(self.adm.values()), "look")
+
+    # ------------------------------------------------------------------ kitchen
+    def kitchen(self) -> str | None:
+        w = self.w
+        if self.can("eat meal"):
+            return self.can("eat meal")
+        if w.recipe is None:
+            return self.can("examine cookbook") or self.fetch_view("cookbook")
+        carried = w.carried()
+        needed = [i for i in w.recipe if i not in carried]
+        cuts = [
+            (i, s)
+            for i, preps in w.recipe.items()
+            for s in preps
+            if s in CUT_STATES and not w.is_(i, s)
+        ]
+        cooks = [
+            (i, s)
+            for i, preps in w.recipe.items()
+            for s in preps
+            if s in COOK_STATES and not w.is_(i, s)
+        ]
+        full = self.hands_full()
+        if full:
+            drop = self.drop_unneeded(set(w.recipe), knife_needed=bool(cuts))
+            if drop:
+                return drop
+        for ingredient in self.nearest(needed):
+            command = self.fetch(ingredient)
+            if command:
+                return command
+        for ingredient, state in cooks:
+            appliance = APPLIANCE[state]
+            command = self.can(f"cook {ingredient} with {appliance}")
+            if command:
+                return command
+            command = self.go_to_thing(appliance)
+            if command:
+                return command
+        if cuts:
+            if "knife" not in carried:
+                return self.fetch("knife")
+            for ingredient, state in cuts:
+                command = self.can(f"{CUT_VERB[state]} {ingredient} with knife")
+                if command:
+                    return command
+        # Everything prepared: the meal is made where the cookbook is (the kitchen).
+        return (
+            self.can("prepare meal") or self.go_to_thing("cookbook") or self.go_to_room("kitchen")
+        )
+
+    def hands_full(self) -> bool:
+        """Something visible can be taken only if the hands are free: none can."""
+        takes = any(c.startswith("take ") for c in self.adm)
+        return not takes and any(c.startswith("drop ") for c in self.adm) and self.sees_takeable()
+
+    def sees_takeable(self) -> bool:
+        w = self.w
+        return any(
+            (w.room_of(x) == self.room and x not in w.carried()) for x in (w.recipe or {})
+        ) or ("knife" not in w.carried() and w.room_of("knife") == self.room)
+
+    def drop_unneeded(self, needed: set[str], knife_needed: bool) -> str | None:
+        for command in sorted(self.adm):
+            if command.startswith("drop "):
+                thing = command[5:]
+                if thing not in needed and not (thing == "knife" and knife_needed):
+                    return self.adm[command]
+        return None
+
+    def nearest(self, things: Sequence[str]) -> list[str]:
+        """Things ordered by how far their believed room is (unknown last)."""
+
+        def distance(thing: str) -> int:
+            room = self.w.room_of(thing)
+            path = self.w.path(self.room, room) if room else None
+            return len(path) if path is not None else 1000
+
+        return sorted(things, key=distance)
+
+    # ------------------------------------------------------------------ maze
+    def maze(self, target: str) -> str | None:
+        command = self.take(target)
+        if command:
+            return command
+        holder = self.w.holder_of(target)
+        if holder and self.w.room_of(target) == self.room:
+            command = self.open_thing(holder)
+            if command:
+                return command
+        room = self.w.room_of(target)
+        if room and room != self.room:
+            command = self.go_to_room(room)
+            if command:
+                return command
+        return self.explore()
+
+    # ------------------------------------------------------------------ fetching
+    def take(self, thing: str) -> str | None:
+        command = self.can(f"take {thing}")
+        if command:
+            return command
+        prefix = f"take {thing.lower()} from "
+        return next((c for low, c in sorted(self.adm.items()) if low.startswith(prefix)), None)
+
+    def fetch(self, thing: str) -> str | None:
+        """The next command toward holding a thing."""
+        if thing in self.w.carried():
+            return None
+        command = self.take(thing)
+        if command:
+            return command
+        return self.fetch_view(thing)
+
+    def fetch_view(self, thing: str) -> str | None:
+        """The next command toward seeing a thing: go to it, open its holder, explore."""
+        w = self.w
+        room = w.room_of(thing)
+        if room is not None and room != self.room:
+            command = self.go_to_room(room)
+            if command:
+                return command
+        holder = w.holder_of(thing)
+        if holder is not None and w.room_of(holder) == self.room:
+            command = self.open_thing(holder)
+            if command:
+                return command
+        return self.explore()
+
+    def go_to_thing(self, thing: str) -> str | None:
+        room = self.w.room_of(thing)
+        if room is None:
+            for name in self.w.place:
+                if name.lower() == thing.lower():
+                    room = self.w.room_of(name)
+        if room is None:
+            return self.explore()
+        return None if room == self.room else self.go_to_room(room)
+
+    def go_to_room(self, room: str) -> str | None:
+        path = self.w.path(self.room, room)
+        if not path:
+            return None if room == self.room else self.explore()
+        return self.move(path[0])
+
+    def open_thing(self, thing: str) -> str | None:
+        """Open a closed container or door; unlock it first if a key is at hand."""
+        command = self.can(f"open {thing}")
+        if command:
+            return command
+        unlock = f"unlock {thing.lower()} with "
+        command = next((c for low, c in self.adm.items() if low.startswith(unlock)), None)
+        if command:
+            return command
+        if self.w.is_(thing, "locked"):
+            return self.fetch_key()
+        return None
+
+    def fetch_key(self) -> str | None:
+        keys = [x for x in self.w.place if is_key(x)]
+        for key in self.nearest(keys):
+            if key in self.w.carried():
+                return None
+            command = self.fetch(key)
+            if command:
+                return command
+        return None
+
+    # ------------------------------------------------------------------ moving
+    def move(self, direction: str) -> str | None:
+        door = self.w.doors.get((self.room, direction))
+        command = self.can(f"go {direction}")
+        if command:
+            return command
+        if door is not None:
+            return self.open_thing(door)
+        return None
+
+    def explore(self) -> str | None:
+        """Toward the nearest exit not yet tried; else open what might hide something."""
+        path = self.w.path_to_frontier(self.room)
+        if path:
+            command = self.move(path[0])
+            if command:
+                return command
+        for low, command in sorted(self.adm.items()):
+            if low.startswith("open ") and low[5:] not in self.opened:
+                return command
+        return self.fetch_key()

@@ -1,0 +1,212 @@
+"""The agent loop: observe -> memory update -> recall -> policy -> act, with a JSONL trace.
+
+One call plays one game. The agent side (memory and policy) gets only `Observation`s; the
+evaluator side measures the result (score, steps against the walkthrough, revisits of
+explored dead ends) from the game's ground truth.
+
+Example
+-------
+>>> PlaySpec("tiny", 1).describe()
+'tiny seed 1: planner + liquid'
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from mags.agents.memories import make_memory
+from mags.agents.policies import ChatModel, Decision, make_policy
+from mags.agents.steps import step_extra, step_text
+from mags.config import MemoryConfig
+from mags.worlds.cache import WorldCache
+from mags.worlds.env import Evaluator, Observation, open_game
+from mags.worlds.truth import TrueFact
+
+DEFAULT_MAX_STEPS = 100
+MAP_PREDICATES = frozenset({"north_of", "south_of", "east_of", "west_of"})
+
+
+@dataclass(frozen=True)
+class PlaySpec:
+    """One game to play: where, with which policy and memory, for how long."""
+
+    game: str
+    seed: int | None = None
+    policy: str = "planner"
+    memory: str = "liquid"
+    max_steps: int | None = None
+
+    def describe(self) -> str:
+        """A short label."""
+        where = f"{self.game} seed {self.seed}" if self.seed is not None else self.game
+        return f"{where}: {self.policy} + {self.memory}"
+
+
+@dataclass
+class PlayResult:
+    """What `mags play --json` prints."""
+
+    track: str
+    seed: int | None
+    policy: str
+    memory: str
+    score: int
+    max_score: int
+    normalized_score: float
+    won: bool
+    lost: bool
+    steps: int
+    walkthrough_steps: int
+    dead_end_revisits: int
+    llm_calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    context_tokens_per_step: float
+    active_facts: int
+    memory_ms_per_step: float
+    env_ms_per_step: float
+    wall_s: float
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able dict."""
+        return asdict(self)
+
+
+class Trace:
+    """A JSONL trace: one object per step (observation, action, context, events, score)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.file: IO[str] | None = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.file = path.open("w", encoding="utf-8")
+
+    def write(self, row: dict[str, Any]) -> None:
+        if self.file is not None:
+            self.file.write(json.dumps(row) + "\n")
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+
+
+def play_game(
+    spec: PlaySpec,
+    *,
+    cache: WorldCache | None = None,
+    config: MemoryConfig | None = None,
+    trace: Path | None = None,
+    model: ChatModel | None = None,
+    on_step: Callable[[int, Observation, Decision | None], None] | None = None,
+) -> PlayResult:
+    """Play one game; see the module docstring."""
+    started = time.perf_counter()
+    env, evaluator = open_game(spec.game, spec.seed, cache=cache)
+    memory = make_memory(spec.memory, config)
+    policy = make_policy(spec.policy, spec.seed, model)
+    budget = spec.max_steps or evaluator.step_budget or DEFAULT_MAX_STEPS
+    log = Trace(trace)
+    memory_s = 0.0
+    totals = {"llm_calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "context_tokens": 0}
+    rooms: list[str] = []
+    try:
+        observation = env.reset()
+        walkthrough = len(evaluator.walkthrough)
+        dead_ends = _dead_ends(evaluator.facts())
+        steps = 0
+        while True:
+            clock = time.perf_counter()
+            memory.update(step_text(observation), steps, step_extra(observation))
+            memory_s += time.perf_counter() - clock
+            rooms.append(_player_room(evaluator))
+            decision: Decision | None = None
+            if not observation.done and steps < budget:
+                clock = time.perf_counter()
+                decision = policy.act(observation, memory, steps)
+                memory_s += time.perf_counter() - clock
+                for key in ("llm_calls", "prompt_tokens", "completion_tokens"):
+                    totals[key] += getattr(decision, key)
+                totals["context_tokens"] += decision.context_tokens
+            log.write(_trace_row(steps, observation, decision, memory.size()))
+            if on_step is not None:
+                on_step(steps, observation, decision)
+            if decision is None:
+                break
+            observation = env.step(decision.command)
+            steps += 1
+        result = PlayResult(
+            track=evaluator.track or spec.game,
+            seed=spec.seed,
+            policy=spec.policy,
+            memory=spec.memory,
+            score=observation.score,
+            max_score=evaluator.max_score,
+            normalized_score=observation.score / evaluator.max_score if evaluator.max_score else 0,
+            won=observation.won,
+            lost=observation.lost,
+            steps=steps,
+            walkthrough_steps=walkthrough,
+            dead_end_revisits=_revisits(rooms, dead_ends),
+            llm_calls=totals["llm_calls"],
+            prompt_tokens=totals["prompt_tokens"],
+            completion_tokens=totals["completion_tokens"],
+            context_tokens_per_step=totals["context_tokens"] / max(1, steps),
+            active_facts=memory.size(),
+            memory_ms_per_step=1000.0 * memory_s / (steps + 1),
+            env_ms_per_step=evaluator.env_ms_per_step,
+            wall_s=time.perf_counter() - started,
+        )
+    finally:
+        log.close()
+        memory.close()
+        evaluator.close()
+    return result
+
+
+def _trace_row(
+    t: int, observation: Observation, decision: Decision | None, memory_size: int
+) -> dict[str, Any]:
+    return {
+        "step": t,
+        "command": observation.command,
+        "observation": observation.text,
+        "score": observation.score,
+        "done": observation.done,
+        "action": decision.command if decision else None,
+        "context": decision.context if decision else "",
+        "context_tokens": decision.context_tokens if decision else 0,
+        "memory_size": memory_size,
+    }
+
+
+def _player_room(evaluator: Evaluator) -> str:
+    return next(
+        (f.args[1] for f in evaluator.facts() if f.predicate == "at" and f.args[0] == "P"), ""
+    )
+
+
+def _dead_ends(facts: list[TrueFact]) -> set[str]:
+    """Rooms with a single way in or out (from the true map: the evaluator's side)."""
+    neighbours: dict[str, set[str]] = {}
+    for f in facts:
+        if f.predicate in MAP_PREDICATES:
+            neighbours.setdefault(f.args[0], set()).add(f.args[1])
+            neighbours.setdefault(f.args[1], set()).add(f.args[0])
+    return {room for room, near in neighbours.items() if len(near) == 1}
+
+
+def _revisits(rooms: list[str], dead_ends: set[str]) -> int:
+    """Entries into a dead end already visited (the last room, the goal, not counted)."""
+    seen: set[str] = set()
+    count = 0
+    for i, room in enumerate(rooms):
+        entered = i == 0 or rooms[i - 1] != room
+        if entered and room in dead_ends and room in seen and i != len(rooms) - 1:
+            count += 1
+        seen.add(room)
+    return count

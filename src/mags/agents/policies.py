@@ -1,0 +1,156 @@
+"""Policies: what picks the next command. Each gets the observation and the memory only.
+
+- `planner`: the graph planner (`mags.agents.planner`), acting from the memory's beliefs.
+- `random`: a uniform choice among the admissible commands, the floor.
+- `llm`: goal + memory context + recent observations + admissible commands -> one action,
+  through a `ChatModel` (the OpenAI-schema adapter plugs in here).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from dataclasses import dataclass
+from typing import Protocol
+
+from mags.agents.memories import AgentMemory
+from mags.agents.planner import PlannerPolicy
+from mags.agents.world_model import WorldModel
+from mags.core.errors import InvalidInputError
+from mags.core.retrieve import estimate_tokens
+from mags.worlds.env import Observation
+
+POLICIES = ("planner", "random", "llm")
+CONTEXT_BUDGET_TOKENS = 600
+RECENT_OBSERVATIONS = 3
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A command, and the memory context (with its size) that informed it."""
+
+    command: str
+    context: str = ""
+    context_tokens: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    llm_calls: int = 0
+
+
+class Policy(Protocol):
+    """Anything that picks a command from an observation and a memory."""
+
+    name: str
+
+    def act(self, observation: Observation, memory: AgentMemory, t: float) -> Decision:
+        """The next command."""
+        ...
+
+
+class GraphPlanner:
+    """The planner over the memory's beliefs; its context is the recall for its goal."""
+
+    name = "planner"
+
+    def __init__(self) -> None:
+        self.planner = PlannerPolicy()
+
+    def act(self, observation: Observation, memory: AgentMemory, t: float) -> Decision:
+        world = WorldModel.read(memory.beliefs(t))
+        command = self.planner.choose(world, observation.admissible_commands)
+        return Decision(command)
+
+
+class RandomPolicy:
+    """A uniform choice among admissible commands (``look``/``inventory`` left out)."""
+
+    name = "random"
+
+    def __init__(self, seed: int | None) -> None:
+        self.rng = random.Random(seed)
+
+    def act(self, observation: Observation, memory: AgentMemory, t: float) -> Decision:
+        choices = [c for c in observation.admissible_commands if c not in ("look", "inventory")]
+        return Decision(self.rng.choice(choices) if choices else "look")
+
+
+class ChatModel(Protocol):
+    """The seam to an LLM: one call, one answer, with token usage."""
+
+    def complete_action(self, prompt: str, admissible: list[str]) -> tuple[str, int, int]:
+        """The chosen command, prompt tokens and completion tokens."""
+        ...
+
+
+class LLMPolicy:
+    """Prompt = goal + memory context + the last observations + admissible commands."""
+
+    name = "llm"
+
+    def __init__(self, model: ChatModel, budget_tokens: int = CONTEXT_BUDGET_TOKENS) -> None:
+        self.model = model
+        self.budget = budget_tokens
+        self.recent: deque[str] = deque(maxlen=RECENT_OBSERVATIONS)
+        self.goal = ""
+
+    def act(self, observation: Observation, memory: AgentMemory, t: float) -> Decision:
+        if not self.goal:
+            self.goal = observation.objective
+        self.recent.append(observation.text)
+        context = memory.context(f"{self.goal} {observation.text}", t, self.budget)
+        prompt = build_prompt(
+            self.goal, context, list(self.recent), list(observation.admissible_commands)
+        )
+        command, prompt_tokens, completion_tokens = self.model.complete_action(
+            prompt, list(observation.admissible_commands)
+        )
+        return Decision(
+            command,
+            context,
+            estimate_tokens(context) if context else 0,
+            prompt_tokens,
+            completion_tokens,
+            1,
+        )
+
+
+def build_prompt(goal: str, context: str, recent: list[str], admissible: list[str]) -> str:
+    """The LLM policy's prompt (versioned with the adapter's prompts in the LLM issue).
+
+    Example
+    -------
+    >>> print(build_prompt("Find the coin.", "", ["You are in a hall."], ["go east"]))
+    Goal: Find the coin.
+    <BLANKLINE>
+    Recent observations:
+    You are in a hall.
+    <BLANKLINE>
+    Admissible commands: go east
+    Answer with exactly one admissible command.
+    """
+    parts = [f"Goal: {goal}"]
+    if context:
+        parts.append(f"Memory:\n{context}")
+    parts.append("Recent observations:\n" + "\n---\n".join(recent))
+    parts.append(
+        "Admissible commands: "
+        + ", ".join(admissible)
+        + "\nAnswer with exactly one admissible command."
+    )
+    return "\n\n".join(parts)
+
+
+def make_policy(name: str, seed: int | None = None, model: ChatModel | None = None) -> Policy:
+    """A fresh policy by name."""
+    if name == "planner":
+        return GraphPlanner()
+    if name == "random":
+        return RandomPolicy(seed)
+    if name == "llm":
+        if model is None:
+            raise InvalidInputError(
+                "the llm policy needs an OpenAI-compatible endpoint: set MAGS_LLM_BASE_URL and "
+                "MAGS_LLM_MODEL (see the LLM section of the README)"
+            )
+        return LLMPolicy(model)
+    raise ValueError(f"unknown policy {name!r}; choose one of {', '.join(POLICIES)}")
