@@ -403,7 +403,10 @@ class _Step:
 def _holder_in_text(said: Sequence[str], thing: str, holders: Iterable[str]) -> str | None:
     """The one known holder named in a sentence beside the thing, if there is exactly one."""
     holders = list(holders)
+    name = thing.lower()
     for sentence in said:
+        if name not in sentence.lower():
+            continue
         mentions = [name for _, name in find_mentions(sentence, [thing, *holders])]
         if thing in mentions:
             others = [m for m in mentions if m != thing]

@@ -258,7 +258,8 @@ def find_mentions(sentence: str, names: Iterable[str]) -> list[tuple[int, str]]:
     low = sentence.lower()
     taken: list[tuple[int, int]] = []
     found: list[tuple[int, str]] = []
-    for name in sorted(set(names), key=len, reverse=True):
+    present = {name for name in names if name.lower() in low}  # cheap test before the regex
+    for name in sorted(present, key=len, reverse=True):
         for match in re.finditer(r"\b" + re.escape(name.lower()) + r"\b", low):
             span = match.span()
             if any(span[0] < end and start < span[1] for start, end in taken):
