@@ -49,17 +49,21 @@ class PlannerPolicy:
 
     def __init__(self) -> None:
         self.opened: set[str] = set()
+        self.dropped: set[str] = set()  # put down to free a hand: fetched again last
         self.recent: deque[str] = deque(maxlen=STUCK_REPEATS)
 
     def choose(self, world: WorldModel, admissible: Sequence[str]) -> str:
         """The next command."""
-        plan = _Plan(world, admissible, self.opened)
+        self.dropped -= world.carried()
+        plan = _Plan(world, admissible, self.opened, self.dropped)
         command = plan.best()
         if command is None or self._stuck(command):
             command = plan.fallback()
         self.recent.append(command)
         if command.startswith("open "):
             self.opened.add(command[5:])
+        if command.startswith("drop "):
+            self.dropped.add(command[5:])
         return command
 
     def _stuck(self, command: str) -> bool:
@@ -74,9 +78,12 @@ class PlannerPolicy:
 class _Plan:
     """One step's reasoning."""
 
-    def __init__(self, world: WorldModel, admissible: Sequence[str], opened: set[str]) -> None:
+    def __init__(
+        self, world: WorldModel, admissible: Sequence[str], opened: set[str], dropped: set[str]
+    ) -> None:
         self.w = world
         self.opened = opened
+        self.dropped = dropped
         # Admissible commands by lower case (memory names may differ in case: BBQ).
         self.adm = {c.lower(): c for c in admissible}
         self.room = world.room or ""
@@ -123,34 +130,57 @@ class _Plan:
             for s in preps
             if s in COOK_STATES and not w.is_(i, s)
         ]
+        has_knife = "knife" in carried
         full = self.hands_full()
         if full:
             drop = self.drop_unneeded(set(w.recipe), knife_needed=bool(cuts))
             if drop:
                 return drop
-        for ingredient in self.nearest(needed):
-            command = self.fetch(ingredient)
+        # Work on what is at hand first: cut with the knife, cook where the appliance is.
+        for ingredient, state in cuts:
+            command = has_knife and self.can(f"{CUT_VERB[state]} {ingredient} with knife")
             if command:
                 return command
         for ingredient, state in cooks:
-            appliance = APPLIANCE[state]
-            command = self.can(f"cook {ingredient} with {appliance}")
+            command = self.can(f"cook {ingredient} with {APPLIANCE[state]}")
             if command:
                 return command
-            command = self.go_to_thing(appliance)
+        if cuts and not has_knife and self.w.room_of("knife") == self.room:
+            command = self.make_room_for("knife", cuts) if full else self.take("knife")
             if command:
                 return command
-        if cuts:
-            if "knife" not in carried:
-                return self.fetch("knife")
-            for ingredient, state in cuts:
-                command = self.can(f"{CUT_VERB[state]} {ingredient} with knife")
-                if command:
-                    return command
+        for ingredient in self.nearest_keeping_order(needed):
+            here = self.w.room_of(ingredient) == self.room
+            command = self.make_room_for(ingredient, cuts) if full and here else None
+            command = command or self.fetch(ingredient)
+            if command:
+                return command
+        for _, state in cooks:
+            command = self.go_to_thing(APPLIANCE[state])
+            if command:
+                return command
+        if cuts and not has_knife:
+            command = self.fetch("knife")
+            if command:
+                return command
         # Everything prepared: the meal is made where the cookbook is (the kitchen).
         return (
             self.can("prepare meal") or self.go_to_thing("cookbook") or self.go_to_room("kitchen")
         )
+
+    def make_room_for(self, thing: str, cuts: Sequence[tuple[str, str]]) -> str | None:
+        """Drop something to free a hand for ``thing`` (the carrying limit of kitchen-hard).
+
+        The knife goes first when nothing carried, nor ``thing``, still needs cutting;
+        otherwise an ingredient with no cutting left (it is picked up again later).
+        """
+        carried = self.w.carried()
+        pending = {i for i, _ in cuts}
+        if "knife" in carried and thing not in pending and not pending & carried:
+            return self.can("drop knife")
+        recipe = self.w.recipe or {}
+        victims = sorted(i for i in carried if i in recipe and i not in pending and i != thing)
+        return self.can(f"drop {victims[0]}") if victims else None
 
     def hands_full(self) -> bool:
         """Something visible can be taken only if the hands are free: none can."""
@@ -170,6 +200,11 @@ class _Plan:
                 if thing not in needed and not (thing == "knife" and knife_needed):
                     return self.adm[command]
         return None
+
+    def nearest_keeping_order(self, things: Sequence[str]) -> list[str]:
+        """`nearest`, but things we dropped ourselves after all the others."""
+        fresh = [x for x in things if x not in self.dropped]
+        return self.nearest(fresh) + self.nearest([x for x in things if x in self.dropped])
 
     def nearest(self, things: Sequence[str]) -> list[str]:
         """Things ordered by how far their believed room is (unknown last)."""
