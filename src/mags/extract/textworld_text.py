@@ -165,14 +165,19 @@ class Objective:
     room: str | None = None
 
 
+_TAKE_VERBS = r"(?:take|retrieve|recover|pick-up|pick up|lift|grab|fetch|get|find)"
 _OBJECTIVES = (
-    # "take the passkey from the bench in the bathroom"
+    # "lift the coin from the floor of the forgotten spare room"
+    re.compile(_TAKE_VERBS + r"\s+the\s+(.+?)\s+from\s+the\s+floor\s+of\s+the\s+(.+?)[.!]", re.I),
+    # "take the passkey from the bench in the bathroom", "... from the mantelpiece"
     re.compile(
-        r"\b(take|pick-up|pick up|find|recover|retrieve|get|grab|fetch)\s+the\s+(.+?)\s+from\s+"
-        r"the\s+(.+?)(?:\s+(?:in|of|within)\s+the\s+(.+?))?[.!]",
-        re.IGNORECASE,
+        _TAKE_VERBS + r"\s+the\s+(.+?)\s+from\s+the\s+(.+?)"
+        r"(?:\s+(?:in|of|within|inside)\s+the\s+(.+?))?[.!]",
+        re.I,
     ),
-    re.compile(r"\b(take|pick-up|pick up|find|recover|retrieve)\s+the\s+(.+?)[.!]", re.I),
+    # "recover the key in the attic", "take the key that's in the attic"
+    re.compile(_TAKE_VERBS + r"\s+the\s+(.+?)\s+(?:that's\s+)?in\s+the\s+(.+?)[.!]", re.I),
+    re.compile(_TAKE_VERBS + r"\s+the\s+(.+?)[.!]", re.I),
 )
 
 
@@ -183,20 +188,25 @@ def parse_objective(text: str) -> Objective | None:
     -------
     >>> parse_objective("Your task is to take the passkey from the bench in the bathroom.")
     Objective(verb='take', target='passkey', holder='bench', room='bathroom')
-    >>> parse_objective("Pick-up the coin from the floor of the austere cubicle.")
+    >>> parse_objective("Please lift the coin from the floor of the austere cubicle.")
     Objective(verb='take', target='coin', holder=None, room='austere cubicle')
+    >>> parse_objective("Recover the key that's in the attic.")
+    Objective(verb='take', target='key', holder=None, room='attic')
     """
-    for pattern in _OBJECTIVES:
-        match = pattern.search(text)
-        if not match:
-            continue
-        groups = match.groups()
-        target = groups[1].lower()
-        holder = groups[2].lower() if len(groups) > 2 and groups[2] else None
-        room = groups[3].lower() if len(groups) > 3 and groups[3] else None
-        if holder == "floor":
-            holder = None
-        return Objective("take", target, holder, room)
+    floor, held, in_room, bare = _OBJECTIVES
+    match = floor.search(text)
+    if match:
+        return Objective("take", match.group(1).lower(), None, match.group(2).lower())
+    match = held.search(text)
+    if match:
+        room = match.group(3).lower() if match.group(3) else None
+        return Objective("take", match.group(1).lower(), match.group(2).lower(), room)
+    match = in_room.search(text)
+    if match:
+        return Objective("take", match.group(1).lower(), None, match.group(2).lower())
+    match = bare.search(text)
+    if match:
+        return Objective("take", match.group(1).lower())
     return None
 
 
