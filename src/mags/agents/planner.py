@@ -84,6 +84,7 @@ class _Plan:
         self.w = world
         self.opened = opened
         self.dropped = dropped
+        self.fetching_key = False
         # Admissible commands by lower case (memory names may differ in case: BBQ).
         self.adm = {c.lower(): c for c in admissible}
         self.room = world.room or ""
@@ -295,14 +296,21 @@ class _Plan:
         return None
 
     def fetch_key(self) -> str | None:
-        keys = [x for x in self.w.place if is_key(x)]
-        for key in self.nearest(keys):
-            if key in self.w.carried():
-                return None
-            command = self.fetch(key)
-            if command:
-                return command
-        return None
+        """Toward a key we know of (fetching one never starts a second key hunt)."""
+        if self.fetching_key:
+            return None
+        self.fetching_key = True
+        try:
+            keys = [x for x in self.w.place if is_key(x)]
+            for key in self.nearest(keys):
+                if key in self.w.carried():
+                    return None
+                command = self.fetch(key)
+                if command:
+                    return command
+            return None
+        finally:
+            self.fetching_key = False
 
     # ------------------------------------------------------------------ moving
     def move(self, direction: str) -> str | None:
