@@ -37,9 +37,21 @@ CUT_STATES = frozenset(CUT_VERB)
 STUCK_REPEATS = 3
 
 
+KEY_NOUNS = frozenset({"key", "keycard", "latchkey", "passkey"})
+"""The nouns TextWorld names keys with; a keyboard is not one (and taking the wrong object
+loses a treasure hunt)."""
+
+
 def is_key(name: str) -> bool:
-    """TextWorld's keys are named ...key or ...keycard (latchkey, passkey, old key)."""
-    return "key" in name.lower()
+    """Whether a thing is a key, by its noun.
+
+    Example
+    -------
+    >>> is_key("fresh laundry scented passkey"), is_key("keyboard")
+    (True, False)
+    """
+    words = name.lower().split()
+    return bool(words) and words[-1] in KEY_NOUNS
 
 
 class PlannerPolicy:
@@ -50,12 +62,13 @@ class PlannerPolicy:
     def __init__(self) -> None:
         self.opened: set[str] = set()
         self.dropped: set[str] = set()  # put down to free a hand: fetched again last
+        self.key_wanted = False  # a lock blocked the way and no carried key opened it
         self.recent: deque[str] = deque(maxlen=STUCK_REPEATS)
 
     def choose(self, world: WorldModel, admissible: Sequence[str]) -> str:
         """The next command."""
         self.dropped -= world.carried()
-        plan = _Plan(world, admissible, self.opened, self.dropped)
+        plan = _Plan(world, admissible, self.opened, self.dropped, self.key_wanted)
         command = plan.best()
         if command is None or self._stuck(command):
             command = plan.fallback()
@@ -64,6 +77,9 @@ class PlannerPolicy:
             self.opened.add(command[5:])
         if command.startswith("drop "):
             self.dropped.add(command[5:])
+        self.key_wanted = plan.key_wanted and not (
+            command.startswith("take ") and is_key(command[5:].split(" from ")[0])
+        )
         return command
 
     def _stuck(self, command: str) -> bool:
@@ -79,8 +95,14 @@ class _Plan:
     """One step's reasoning."""
 
     def __init__(
-        self, world: WorldModel, admissible: Sequence[str], opened: set[str], dropped: set[str]
+        self,
+        world: WorldModel,
+        admissible: Sequence[str],
+        opened: set[str],
+        dropped: set[str],
+        key_wanted: bool,
     ) -> None:
+        self.key_wanted = key_wanted
         self.w = world
         self.opened = opened
         self.dropped = dropped
@@ -222,6 +244,14 @@ class _Plan:
         command = self.take(target)
         if command:
             return command
+        # A key is taken only for a lock in front of us that no carried key opens (the
+        # object that loses a treasure hunt can be a key too).
+        carried = self.w.carried()
+        if self.key_wanted or self.locked_here_without_key():
+            for low, command in sorted(self.adm.items()):
+                thing = low[5:].split(" from ")[0]
+                if low.startswith("take ") and is_key(thing) and thing not in carried:
+                    return command
         holder = self.w.holder_of(target)
         if holder and self.w.room_of(target) == self.room:
             command = self.open_thing(holder)
@@ -295,11 +325,23 @@ class _Plan:
             return self.fetch_key()
         return None
 
+    def locked_here_without_key(self) -> bool:
+        """A locked door or container in this room that no admissible unlock opens."""
+        w = self.w
+        here = {door for (room, _), door in w.doors.items() if room == self.room}
+        here |= {x for x in w.place if w.room_of(x) == self.room}
+        for thing in here:
+            if w.is_(thing, "locked"):
+                unlock = f"unlock {thing.lower()} with "
+                if not any(low.startswith(unlock) for low in self.adm):
+                    return True
+        return False
+
     def fetch_key(self) -> str | None:
         """Toward a key we know of (fetching one never starts a second key hunt)."""
         if self.fetching_key:
             return None
-        self.fetching_key = True
+        self.fetching_key = self.key_wanted = True
         try:
             keys = [x for x in self.w.place if is_key(x)]
             for key in self.nearest(keys):
