@@ -366,7 +366,9 @@ class _Plan:
 
     def explore(self) -> str | None:
         """Toward the nearest exit not yet tried; else open what might hide something."""
-        path = self.w.path_to_frontier(self.room)
+        holding_key = any(is_key(x) for x in self.w.carried())
+        path = self.w.path_to_frontier(self.room, skip_locked=not holding_key)
+        path = path or self.w.path_to_frontier(self.room)
         if path:
             command = self.move(path[0])
             if command:

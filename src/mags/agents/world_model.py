@@ -115,15 +115,26 @@ class WorldModel:
         """Directions of a shortest known way from ``start`` to ``goal`` (BFS)."""
         return self._search(start, lambda r: r == goal)
 
-    def path_to_frontier(self, start: str) -> list[str] | None:
-        """Directions to the nearest unexplored exit, that exit's direction included."""
-        best = self._search(start, lambda r: bool(self.unexplored(r)))
+    def path_to_frontier(self, start: str, skip_locked: bool = False) -> list[str] | None:
+        """Directions to the nearest unexplored exit, that exit's direction included.
+
+        With ``skip_locked``, exits behind a door believed locked do not count.
+        """
+
+        def open_exits(room: str) -> list[str]:
+            return [
+                d
+                for d in self.unexplored(room)
+                if not (skip_locked and self.is_(self.doors.get((room, d), ""), "locked"))
+            ]
+
+        best = self._search(start, lambda r: bool(open_exits(r)))
         if best is None:
             return None
         end = start
         for d in best:
             end = self.leads_to[(end, d)]
-        return [*best, self.unexplored(end)[0]]
+        return [*best, open_exits(end)[0]]
 
     def _search(self, start: str, done: object) -> list[str] | None:
         test = done if callable(done) else (lambda r: False)
