@@ -374,6 +374,10 @@ class _Plan:
             if command:
                 return command
         for low, command in sorted(self.adm.items()):
-            if low.startswith("open ") and low[5:] not in self.opened:
+            # A carried key that fits something here, or something not yet opened, may
+            # reveal what we look for (opening and unlocking never lose a game).
+            if low.startswith("unlock ") or (
+                low.startswith("open ") and low[5:] not in self.opened
+            ):
                 return command
         return self.fetch_key()
