@@ -365,19 +365,21 @@ class _Plan:
         return None
 
     def explore(self) -> str | None:
-        """Toward the nearest exit not yet tried; else open what might hide something."""
-        holding_key = any(is_key(x) for x in self.w.carried())
-        path = self.w.path_to_frontier(self.room, skip_locked=not holding_key)
-        path = path or self.w.path_to_frontier(self.room)
-        if path:
-            command = self.move(path[0])
-            if command:
-                return command
+        """Toward the nearest exit not yet tried, past locked doors only when nothing else
+        is left; on the way, unlock what a carried key fits and open what is closed (both
+        may reveal what we look for, and neither can lose a game)."""
+        unlocks = sorted(c for low, c in self.adm.items() if low.startswith("unlock "))
+        if unlocks:
+            return unlocks[0]
+        path = self.w.path_to_frontier(self.room, skip_locked=True)
+        command = self.move(path[0]) if path else None
+        if command:
+            return command
         for low, command in sorted(self.adm.items()):
-            # A carried key that fits something here, or something not yet opened, may
-            # reveal what we look for (opening and unlocking never lose a game).
-            if low.startswith("unlock ") or (
-                low.startswith("open ") and low[5:] not in self.opened
-            ):
+            if low.startswith("open ") and low[5:] not in self.opened:
                 return command
-        return self.fetch_key()
+        command = self.fetch_key()
+        if command:
+            return command
+        path = self.w.path_to_frontier(self.room)
+        return self.move(path[0]) if path else None
