@@ -86,6 +86,29 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--workers", type=int, default=1, help="games probed at once")
     probe.add_argument("--cache", help="world cache folder (default: $MAGS_CACHE/worlds)")
     probe.set_defaults(run=_run_probe)
+
+    play = commands.add_parser(
+        "play",
+        help="play one game from memory and show it (or --json)",
+        description="Play TRACK (with --seed) or a game FILE: observe -> memory -> policy -> "
+        "act, shown as it goes, then the result.",
+    )
+    play.add_argument("game", metavar="TRACK|FILE", help="a track name or a .z8 game file")
+    play.add_argument("--seed", type=int, help="the game's seed (tracks only)")
+    play.add_argument("--policy", default="planner", help="planner (default), random or llm")
+    play.add_argument(
+        "--memory",
+        default="liquid",
+        help="liquid (default), none, window, full-history, rag, append-only, last-write-wins, "
+        "no-decay, no-reconcile, capacity",
+    )
+    play.add_argument("--config", help="a TOML file of memory hyperparameters")
+    play.add_argument("--max-steps", type=int, help="step budget (default: the track's)")
+    play.add_argument("--trace", help="write a JSONL trace of every step to this file")
+    play.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    play.add_argument("--quiet", action="store_true", help="a progress bar instead of the game")
+    play.add_argument("--cache", help="world cache folder (default: $MAGS_CACHE/worlds)")
+    play.set_defaults(run=_run_play)
     return parser
 
 
@@ -142,6 +165,24 @@ def _run_probe(args: argparse.Namespace) -> int:
         workers=args.workers,
         cache=_worlds_cache(args),
         config=MemoryConfig.from_toml(args.config) if args.config else None,
+    )
+
+
+def _run_play(args: argparse.Namespace) -> int:
+    from mags.agents.command import play_command
+    from mags.config import MemoryConfig
+
+    return play_command(
+        args.game,
+        seed=args.seed,
+        policy=args.policy,
+        memory=args.memory,
+        config=MemoryConfig.from_toml(args.config) if args.config else None,
+        max_steps=args.max_steps,
+        trace=args.trace,
+        as_json=args.json,
+        quiet=args.quiet,
+        cache=_worlds_cache(args),
     )
 
 

@@ -12,7 +12,7 @@ and what context it would put into a prompt for a query (what an LLM policy read
 - ``rag``: past steps retrieved by lexical similarity to the query; beliefs come from the
   retrieved steps plus the current one.
 - ``append-only``, ``last-write-wins``: the probes' baselines (see `mags.probes`).
-- ablations of liquid: ``no-decay`` (nothing weakens with time), ``no-reconcile`` (nothing is
+- ablations of liquid: ``no-decay`` (time constants of 10,000 steps, no pruning), ``no-reconcile`` (nothing is
   superseded or negated: an append-only graph), ``capacity`` (at most ``capacity`` facts).
 
 All of them read text through the same `TextWorldExtractor`, so they differ only in what
@@ -150,7 +150,7 @@ class LiquidMemory:
         return self.memory.recall(query, t=t, budget_tokens=budget_tokens).text
 
     def size(self) -> int:
-        return len(self.memory.snapshot(self.memory.now)["facts"])
+        return self.memory.stats()["active_facts"]
 
     def close(self) -> None:
         self.memory.close()
@@ -313,7 +313,7 @@ def make_memory(
     if name == "liquid":
         return LiquidMemory(config)
     if name == "no-decay":
-        return LiquidMemory(config.with_changes(theta_prune=0.0, tau0=1e6, tau_max=1e6), name)
+        return LiquidMemory(config.with_changes(theta_prune=0.0, tau0=1e4, tau_max=1e6), name)
     if name == "no-reconcile":
         return LiquidMemory(config, name, schema=append_only_schema(), keep_negations=False)
     if name == "capacity":

@@ -69,6 +69,7 @@ class PlayResult:
     context_tokens_per_step: float
     active_facts: int
     memory_ms_per_step: float
+    policy_ms_per_step: float
     env_ms_per_step: float
     wall_s: float
 
@@ -111,7 +112,7 @@ def play_game(
     policy = make_policy(spec.policy, spec.seed, model)
     budget = spec.max_steps or evaluator.step_budget or DEFAULT_MAX_STEPS
     log = Trace(trace)
-    memory_s = 0.0
+    memory_s = policy_s = 0.0
     totals = {"llm_calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "context_tokens": 0}
     rooms: list[str] = []
     try:
@@ -128,7 +129,7 @@ def play_game(
             if not observation.done and steps < budget:
                 clock = time.perf_counter()
                 decision = policy.act(observation, memory, steps)
-                memory_s += time.perf_counter() - clock
+                policy_s += time.perf_counter() - clock
                 for key in ("llm_calls", "prompt_tokens", "completion_tokens"):
                     totals[key] += getattr(decision, key)
                 totals["context_tokens"] += decision.context_tokens
@@ -158,6 +159,7 @@ def play_game(
             context_tokens_per_step=totals["context_tokens"] / max(1, steps),
             active_facts=memory.size(),
             memory_ms_per_step=1000.0 * memory_s / (steps + 1),
+            policy_ms_per_step=1000.0 * policy_s / max(1, steps),
             env_ms_per_step=evaluator.env_ms_per_step,
             wall_s=time.perf_counter() - started,
         )
