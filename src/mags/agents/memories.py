@@ -12,8 +12,9 @@ and what context it would put into a prompt for a query (what an LLM policy read
 - ``rag``: past steps retrieved by lexical similarity to the query; beliefs come from the
   retrieved steps plus the current one.
 - ``append-only``, ``last-write-wins``: the probes' baselines (see `mags.probes`).
-- ablations of liquid: ``no-decay`` (time constants of 10,000 steps, no pruning), ``no-reconcile`` (nothing is
-  superseded or negated: an append-only graph), ``capacity`` (at most ``capacity`` facts).
+- ablations of liquid: ``no-decay`` (time constants of 10,000 steps, no pruning),
+  ``no-reconcile`` (nothing is superseded or negated: an append-only graph), ``capacity``
+  (at most ``capacity`` facts).
 
 All of them read text through the same `TextWorldExtractor`, so they differ only in what
 they keep.
