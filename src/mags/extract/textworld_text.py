@@ -165,19 +165,22 @@ class Objective:
     room: str | None = None
 
 
-_TAKE_VERBS = r"(?:take|retrieve|recover|pick-up|pick up|lift|grab|fetch|get|find)"
+_TAKE_VERBS = r"\b(?:take|retrieve|recover|pick-up|pick up|lift|grab|fetch|get|find)\b"
+_NAME = r"([^.!?\n]+?)"  # a name never spans sentences
 _OBJECTIVES = (
     # "lift the coin from the floor of the forgotten spare room"
-    re.compile(_TAKE_VERBS + r"\s+the\s+(.+?)\s+from\s+the\s+floor\s+of\s+the\s+(.+?)[.!]", re.I),
+    re.compile(
+        _TAKE_VERBS + rf"\s+the\s+{_NAME}\s+from\s+the\s+floor\s+of\s+the\s+{_NAME}[.!]", re.I
+    ),
     # "take the passkey from the bench in the bathroom", "... from the mantelpiece"
     re.compile(
-        _TAKE_VERBS + r"\s+the\s+(.+?)\s+from\s+the\s+(.+?)"
-        r"(?:\s+(?:in|of|within|inside)\s+the\s+(.+?))?[.!]",
+        _TAKE_VERBS + rf"\s+the\s+{_NAME}\s+from\s+the\s+{_NAME}"
+        rf"(?:\s+(?:in|of|within|inside)\s+the\s+{_NAME})?[.!]",
         re.I,
     ),
     # "recover the key in the attic", "take the key that's in the attic"
-    re.compile(_TAKE_VERBS + r"\s+the\s+(.+?)\s+(?:that's\s+)?in\s+the\s+(.+?)[.!]", re.I),
-    re.compile(_TAKE_VERBS + r"\s+the\s+(.+?)[.!]", re.I),
+    re.compile(_TAKE_VERBS + rf"\s+the\s+{_NAME}\s+(?:that's\s+)?in\s+the\s+{_NAME}[.!]", re.I),
+    re.compile(_TAKE_VERBS + rf"\s+the\s+{_NAME}[.!]", re.I),
 )
 
 

@@ -12,8 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from mags.config import MemoryConfig
 from mags.core.errors import InvalidInputError
 from mags.probes.report import plot_over_steps, summary_table
-from mags.probes.runner import POLICIES, ProbeResult, ProbeSpec, run_probes
-from mags.probes.strategies import STRATEGIES
+from mags.probes.runner import POLICIES, STRATEGIES, ProbeResult, ProbeSpec, run_probes
 from mags.worlds.cache import WorldCache
 from mags.worlds.generate import make_games
 from mags.worlds.seeds import parse_seeds

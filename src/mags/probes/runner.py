@@ -21,14 +21,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mags.agents.memories import make_memory
 from mags.agents.steps import step_extra, step_text, visible_names
 from mags.config import MemoryConfig
 from mags.probes.beliefs import BeliefScore, Scope, beliefs_from_facts, score, truth_atoms
-from mags.probes.strategies import make_strategy
 from mags.worlds.cache import WorldCache
 from mags.worlds.env import Observation, open_game
 
 POLICIES = ("walkthrough", "random")
+STRATEGIES = ("liquid", "append-only", "last-write-wins")
+"""MAGS and the two baselines it is compared with (all `mags.agents.memories` variants)."""
 DEFAULT_RANDOM_STEPS = 500
 NO_INFORMATION = frozenset({"look", "inventory"})
 """Commands the random policy skips: the step already carries their answers."""
@@ -94,7 +96,7 @@ def probe_game(
     if spec.capacity is not None:
         config = config.with_changes(capacity=spec.capacity)
     env, evaluator = open_game(spec.game, spec.seed, cache=cache)
-    strategy = make_strategy(spec.strategy, config)
+    strategy = make_memory(spec.strategy, config)
     rng = random.Random(spec.seed)
     scope = Scope()
     scores: list[BeliefScore] = []
@@ -114,7 +116,9 @@ def probe_game(
             room = next((f.args[1] for f in truth if f.predicate == "at" and f.args[0] == "P"), "")
             scope.observe(room, visible_names(observation), previous_room)
             previous_room = room
-            beliefs = beliefs_from_facts(strategy.beliefs(t))
+            beliefs = beliefs_from_facts(
+                (b.subject, b.relation, b.object) for b in strategy.beliefs(t)
+            )
             scores.append(score(beliefs, truth_atoms((f.predicate, f.args) for f in truth), scope))
             if observation.done or t == limit:
                 break
