@@ -11,6 +11,8 @@ and what context it would put into a prompt for a query (what an LLM policy read
   statement of each (subject, relation) first; context is the whole transcript.
 - ``rag``: past steps retrieved by lexical similarity to the query; beliefs come from the
   retrieved steps plus the current one.
+- ``summary``: an LLM-written running summary (needs a `Summarizer`, from the LLM adapter);
+  beliefs come from the current step, context is the summary.
 - ``append-only``, ``last-write-wins``: the probes' baselines (see `mags.probes`).
 - ablations of liquid: ``no-decay`` (time constants of 10,000 steps, no pruning),
   ``no-reconcile`` (nothing is superseded or negated: an append-only graph), ``capacity``
@@ -30,6 +32,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from mags.config import MemoryConfig
+from mags.core.errors import InvalidInputError
 from mags.core.model import Fact
 from mags.core.schema import RelationSchema, default_schema
 from mags.extract.base import Extraction, ExtractionContext, Extractor
@@ -42,6 +45,7 @@ MEMORY_VARIANTS = (
     "window",
     "full-history",
     "rag",
+    "summary",
     "append-only",
     "last-write-wins",
     "no-decay",
@@ -251,6 +255,44 @@ class RagMemory(StepMemory):
         return _clip("\n\n".join(self.steps[i][0] for i in picked), budget_tokens)
 
 
+class Summarizer(Protocol):
+    """The seam to an LLM for the summary memory: fold a step into the running summary."""
+
+    def summarize(self, summary: str, step_text: str, budget_tokens: int) -> str:
+        """The new summary, at most about ``budget_tokens`` long."""
+        ...
+
+
+class SummaryMemory(StepMemory):
+    """A running summary rewritten by an LLM after every step (one call per step).
+
+    Example
+    -------
+    >>> class Keep:  # a stand-in summarizer: keeps the last text
+    ...     def summarize(self, summary, step_text, budget_tokens):
+    ...         return step_text
+    >>> m = SummaryMemory(Keep()); m.update("-= Kitchen =-", 0, {})
+    >>> m.context("where am I?", 0, 100)
+    '-= Kitchen =-'
+    """
+
+    def __init__(self, summarizer: Summarizer, budget_tokens: int = 400) -> None:
+        super().__init__("summary", 0)
+        self.summarizer = summarizer
+        self.budget = budget_tokens
+        self.summary = ""
+
+    def update(self, text: str, t: float, extra: Mapping[str, Any]) -> None:
+        super().update(text, t, extra)
+        self.summary = self.summarizer.summarize(self.summary, text, self.budget)
+
+    def context(self, query: str, t: float, budget_tokens: int) -> str:
+        return _clip(self.summary, budget_tokens)
+
+    def size(self) -> int:
+        return 1 if self.summary else 0
+
+
 class FactStoreMemory:
     """The probes' baselines as agent memories: append-only and last-write-wins."""
 
@@ -308,6 +350,7 @@ def make_memory(
     *,
     window: int = DEFAULT_WINDOW,
     capacity: int = DEFAULT_CAPACITY,
+    summarizer: Summarizer | None = None,
 ) -> AgentMemory:
     """A fresh memory variant by name (see the module docstring)."""
     config = config or MemoryConfig()
@@ -327,6 +370,13 @@ def make_memory(
         return StepMemory("full-history", None)
     if name == "rag":
         return RagMemory()
+    if name == "summary":
+        if summarizer is None:
+            raise InvalidInputError(
+                "the summary memory needs an LLM to write its summary: set MAGS_LLM_BASE_URL "
+                "and MAGS_LLM_MODEL (see the LLM section of the README)"
+            )
+        return SummaryMemory(summarizer)
     if name in ("append-only", "last-write-wins"):
         return FactStoreMemory(name)
     raise ValueError(f"unknown memory {name!r}; choose one of {', '.join(MEMORY_VARIANTS)}")
