@@ -87,6 +87,30 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--cache", help="world cache folder (default: $MAGS_CACHE/worlds)")
     probe.set_defaults(run=_run_probe)
 
+    grid = commands.add_parser(
+        "bench",
+        help="play a grid of games (tracks x seeds x policies x memories), resumable",
+        description="Play every (track, seed, policy, memory) cell, in --workers processes; "
+        "each finished game is appended to OUT/results.jsonl, and cells already there are "
+        "skipped (run the same command again to resume). Writes OUT/summary.md and plots.",
+    )
+    grid.add_argument(
+        "--tracks", required=True, help="comma-separated tracks (or .z8 game files), e.g. tiny"
+    )
+    grid.add_argument("--seeds", help="seeds and ranges, e.g. 1001-1020 (needed for tracks)")
+    grid.add_argument("--policies", default="planner", help="comma-separated: planner, random, llm")
+    grid.add_argument(
+        "--memories",
+        default="liquid",
+        help="comma-separated memory variants, e.g. liquid,none,window (see mags play --help)",
+    )
+    grid.add_argument("--out", required=True, help="folder for results.jsonl, summary.md, plots")
+    grid.add_argument("--workers", type=int, default=1, help="games played at once")
+    grid.add_argument("--config", help="a TOML file of memory hyperparameters")
+    grid.add_argument("--max-steps", type=int, help="step budget (default: each track's)")
+    grid.add_argument("--cache", help="world cache folder (default: $MAGS_CACHE/worlds)")
+    grid.set_defaults(run=_run_bench)
+
     play = commands.add_parser(
         "play",
         help="play one game from memory and show it (or --json)",
@@ -165,6 +189,22 @@ def _run_probe(args: argparse.Namespace) -> int:
         workers=args.workers,
         cache=_worlds_cache(args),
         config=MemoryConfig.from_toml(args.config) if args.config else None,
+    )
+
+
+def _run_bench(args: argparse.Namespace) -> int:
+    from mags.bench.grid import bench_command
+
+    return bench_command(
+        args.tracks,
+        args.seeds,
+        policies=args.policies,
+        memories=args.memories,
+        out=args.out,
+        workers=args.workers,
+        config=args.config,
+        max_steps=args.max_steps,
+        cache=_worlds_cache(args),
     )
 
 
