@@ -123,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument(
         "--memory",
         default="liquid",
-        help="liquid (default), none, window, full-history, rag, append-only, last-write-wins, "
+        help="liquid (default), none, window, full-history, rag, summary, append-only, "
+        "last-write-wins, "
         "no-decay, no-reconcile, capacity",
     )
     play.add_argument("--config", help="a TOML file of memory hyperparameters")
