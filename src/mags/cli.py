@@ -194,7 +194,7 @@ def _run_probe(args: argparse.Namespace) -> int:
 
 
 def _run_bench(args: argparse.Namespace) -> int:
-    from mags.bench.grid import bench_command
+    from mags.bench.command import bench_command
 
     return bench_command(
         args.tracks,

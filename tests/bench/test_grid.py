@@ -11,17 +11,10 @@ from typing import Any
 
 import pytest
 
-from mags.bench.grid import (
-    RESULTS_FILE,
-    SUMMARY_FILE,
-    Cell,
-    RunContext,
-    expand_grid,
-    read_results,
-    row_key,
-    run_grid,
-)
+from mags.bench.command import SUMMARY_FILE
+from mags.bench.grid import Cell, RunContext, expand_grid, run_grid
 from mags.bench.plots import SCORE_PLOT, STEPS_PLOT
+from mags.bench.results import RESULTS_FILE, read_results, row_key
 from mags.bench.summary import mean, median, std, summarize, table_cells
 from mags.cli import main
 from mags.config import MemoryConfig
