@@ -373,8 +373,8 @@ def make_memory(
     if name == "summary":
         if summarizer is None:
             raise InvalidInputError(
-                "the summary memory needs an LLM to write its summary: set MAGS_LLM_BASE_URL "
-                "and MAGS_LLM_MODEL (see the LLM section of the README)"
+                "the summary memory needs an LLM to write its summary (MAGS_LLM_BASE_URL, "
+                "MAGS_LLM_MODEL), and this version has no LLM adapter yet: use another --memory"
             )
         return SummaryMemory(summarizer)
     if name in ("append-only", "last-write-wins"):

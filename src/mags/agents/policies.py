@@ -149,8 +149,8 @@ def make_policy(name: str, seed: int | None = None, model: ChatModel | None = No
     if name == "llm":
         if model is None:
             raise InvalidInputError(
-                "the llm policy needs an OpenAI-compatible endpoint: set MAGS_LLM_BASE_URL and "
-                "MAGS_LLM_MODEL (see the LLM section of the README)"
+                "the llm policy needs an OpenAI-compatible model (MAGS_LLM_BASE_URL, "
+                "MAGS_LLM_MODEL), and this version has no LLM adapter yet: use --policy planner"
             )
         return LLMPolicy(model)
     raise ValueError(f"unknown policy {name!r}; choose one of {', '.join(POLICIES)}")
