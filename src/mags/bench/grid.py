@@ -28,6 +28,7 @@ import json
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, fields
@@ -217,13 +218,21 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _stop(pool: ProcessPoolExecutor) -> None:
-    processes = list((pool._processes or {}).values())
+def _stop(pool: ProcessPoolExecutor, patience_s: float = 10.0) -> None:
+    """Cancel what is queued and end every worker, including one the pool is still starting
+    (a snapshot of the workers taken once can miss it)."""
+    seen = dict(pool._processes or {})
     pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        process.join(timeout=5)
+    deadline = time.monotonic() + patience_s
+    while time.monotonic() < deadline:
+        seen.update(pool._processes or {})
+        alive = [process for process in seen.values() if process.is_alive()]
+        if not alive:
+            return
+        for process in alive:
+            process.terminate()
+        for process in alive:
+            process.join(timeout=0.2)
 
 
 def run_cells(
