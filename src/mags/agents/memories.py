@@ -246,7 +246,9 @@ class RagMemory(StepMemory):
         return [i for _, i in sorted(scored, reverse=True)[:k]]
 
     def beliefs(self, t: float) -> list[Belief]:
-        picked = [self.steps[i][1] for i in sorted(self.retrieve(self.last_query))]
+        # A policy that asks no question (the planner) retrieves by what it sees now.
+        query = self.last_query or (self.steps[-1][0] if self.steps else "")
+        picked = [self.steps[i][1] for i in sorted(self.retrieve(query))]
         return _latest_first([b for bs in picked for b in bs] + self.current)
 
     def context(self, query: str, t: float, budget_tokens: int) -> str:
