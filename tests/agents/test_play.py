@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,13 @@ def test_play_writes_a_trace_and_json(
     assert len(steps) == row["steps"] + 1
     assert steps[0]["command"] is None and steps[1]["command"] == steps[0]["action"]
     assert steps[-1]["done"] is True and steps[-1]["score"] == row["score"]
+    kinds = {event["kind"] for step in steps for event in step["events"]}
+    assert {"observe", "add", "reinforce", "reconcile"} <= kinds  # the liquid memory's changes
+    assert steps[0]["events"][0]["seq"] == 1 and all(
+        a["events"][-1]["seq"] < b["events"][0]["seq"]
+        for a, b in pairwise(steps)
+        if a["events"] and b["events"]
+    )
 
 
 def test_play_rejects_unknown_variants(capsys: pytest.CaptureFixture[str]) -> None:

@@ -88,6 +88,10 @@ class AgentMemory(Protocol):
         """How much it holds: active facts, or stored steps for text memories."""
         ...
 
+    def new_events(self) -> list[dict[str, Any]]:
+        """What changed since the last call (``kind``, ``facts``, ``data``); [] if untracked."""
+        ...
+
     def close(self) -> None:
         """Release resources."""
         ...
@@ -141,6 +145,7 @@ class LiquidMemory:
         self.memory = Memory.open(
             config=config or MemoryConfig(), schema=schema, extractor=extractor
         )
+        self.seen_events = 0
 
     def update(self, text: str, t: float, extra: Mapping[str, Any]) -> None:
         self.memory.observe(text, t=t, extra=extra)
@@ -156,6 +161,15 @@ class LiquidMemory:
 
     def size(self) -> int:
         return self.memory.stats()["active_facts"]
+
+    def new_events(self) -> list[dict[str, Any]]:
+        events = self.memory.events(since=self.seen_events)
+        if events:
+            self.seen_events = events[-1].seq
+        return [
+            {"seq": e.seq, "t": e.t, "kind": e.kind, "facts": list(e.facts), "data": dict(e.data)}
+            for e in events
+        ]
 
     def close(self) -> None:
         self.memory.close()
@@ -210,6 +224,9 @@ class StepMemory:
 
     def size(self) -> int:
         return len(self.steps)
+
+    def new_events(self) -> list[dict[str, Any]]:
+        return []
 
     def close(self) -> None:
         self.steps.clear()
@@ -322,6 +339,9 @@ class FactStoreMemory:
 
     def size(self) -> int:
         return len(self.facts)
+
+    def new_events(self) -> list[dict[str, Any]]:
+        return []
 
     def close(self) -> None:
         self.facts.clear()

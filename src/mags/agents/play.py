@@ -133,7 +133,7 @@ def play_game(
                 for key in ("llm_calls", "prompt_tokens", "completion_tokens"):
                     totals[key] += getattr(decision, key)
                 totals["context_tokens"] += decision.context_tokens
-            log.write(_trace_row(steps, observation, decision, memory.size()))
+            log.write(_trace_row(steps, observation, decision, memory.size(), memory.new_events()))
             if on_step is not None:
                 on_step(steps, observation, decision)
             if decision is None:
@@ -171,7 +171,11 @@ def play_game(
 
 
 def _trace_row(
-    t: int, observation: Observation, decision: Decision | None, memory_size: int
+    t: int,
+    observation: Observation,
+    decision: Decision | None,
+    memory_size: int,
+    events: list[dict[str, Any]],
 ) -> dict[str, Any]:
     return {
         "step": t,
@@ -183,6 +187,7 @@ def _trace_row(
         "context": decision.context if decision else "",
         "context_tokens": decision.context_tokens if decision else 0,
         "memory_size": memory_size,
+        "events": events,
     }
 
 
