@@ -17,7 +17,7 @@ Example
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from mags.agents.memories import Belief
@@ -136,8 +136,9 @@ class WorldModel:
             end = self.leads_to[(end, d)]
         return [*best, open_exits(end)[0]]
 
-    def _search(self, start: str, done: object) -> list[str] | None:
-        test = done if callable(done) else (lambda r: False)
+    def _search(self, start: str, done: Callable[[str], bool]) -> list[str] | None:
+        """Breadth-first over known, unlocked ways to the first room where ``done`` holds."""
+        test = done
         queue: deque[str] = deque([start])
         came: dict[str, tuple[str, str] | None] = {start: None}
         while queue:
