@@ -1,0 +1,411 @@
+"""`LLMClient`: one adapter over the official `openai` client, for any OpenAI-compatible endpoint.
+
+What real endpoints do, and what this module does about it:
+
+* rate limits (429), overload (5xx), hangs and dropped connections: retried with exponential
+  backoff, honouring ``Retry-After``, at most ``max_retries`` times; the `openai` client's own
+  retries are off so that one policy (and one count) applies;
+* no structured output, or only JSON mode (llama.cpp, older vLLM, Ollama): ``json_schema`` is
+  tried first, a 400 falls back to ``json_object`` and then to plain text, and the mode that
+  worked is remembered for the next calls;
+* JSON wrapped in ``<think>`` blocks, code fences or prose: `mags.llm.parse.extract_json`;
+* JSON of the wrong shape: validated with pydantic, then one repair attempt that shows the
+  model its reply and the error;
+* no ``usage`` in the response: tokens estimated at about four characters per token.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, TypeVar, cast
+
+import openai
+import pydantic
+from openai.types.chat import ChatCompletion
+
+from mags.core.retrieve import estimate_tokens
+from mags.llm.config import LLMConfig
+from mags.llm.errors import LLMError, LLMParseError, LLMTimeoutError, quote
+from mags.llm.parse import extract_json
+
+ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
+
+#: A chat message as the OpenAI schema has it: ``{"role": "user", "content": "..."}``.
+Message = Mapping[str, str]
+
+#: Structured-output modes, best first.
+Mode = Literal["json_schema", "json_object", "text"]
+MODES: tuple[Mode, ...] = ("json_schema", "json_object", "text")
+
+BACKOFF_BASE_S = 0.5  # first wait; doubles on each retry
+BACKOFF_MAX_S = 30.0
+RETRY_AFTER_MAX_S = 60.0  # a server asking for longer is treated as down, not waited on
+
+_REPAIR_PROMPT = (
+    "Your previous reply could not be used: {error}\n"
+    "Reply again with only the corrected JSON object, matching the schema, and nothing else."
+)
+_JSON_INSTRUCTION = (
+    "Reply with one JSON object only, no other text, matching this JSON schema:\n{schema}"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Tokens one call (or several, added up) cost.
+
+    ``estimated`` is true when the endpoint reported no ``usage`` and the counts are an
+    estimate (about four characters per token); a sum is estimated if any part is.
+
+    Example
+    -------
+    >>> total = Usage(10, 2, False) + Usage(5, 1, True)
+    >>> total, total.total_tokens
+    (Usage(prompt_tokens=15, completion_tokens=3, estimated=True), 18)
+    """
+
+    prompt_tokens: int
+    completion_tokens: int
+    estimated: bool = False
+
+    @property
+    def total_tokens(self) -> int:
+        """Prompt plus completion tokens."""
+        return self.prompt_tokens + self.completion_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+            self.estimated or other.estimated,
+        )
+
+
+class _Rejected(Exception):
+    """The endpoint refused the request as malformed (400/422): maybe an unsupported mode."""
+
+    def __init__(self, error: openai.APIStatusError) -> None:
+        super().__init__(_status_text(error))
+        self.error = error
+
+
+class LLMClient:
+    """Chat completions from an OpenAI-compatible endpoint, with retries and structured output.
+
+    Thread-safe: one client can serve many threads; at most ``config.max_concurrency``
+    requests are in flight at once.
+
+    Example
+    -------
+    >>> from pydantic import BaseModel
+    >>> class Answer(BaseModel):
+    ...     command: str
+    >>> client = LLMClient(LLMConfig("http://localhost:8000/v1", "none", "qwen2.5-7b"))
+    >>> # answer, usage = client.complete_json([{"role": "user", "content": "..."}], Answer)
+    >>> client.endpoint, client.mode
+    ('http://localhost:8000/v1', None)
+    >>> client.close()
+    """
+
+    def __init__(self, config: LLMConfig, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.config = config
+        # Our own retry loop (below) handles every retry, so the client's is disabled.
+        self._openai = openai.OpenAI(
+            base_url=config.base_url,
+            api_key=config.api_key,
+            timeout=config.timeout_s,
+            max_retries=0,
+        )
+        self._slots = threading.BoundedSemaphore(config.max_concurrency)
+        self._sleep = sleep
+        self._mode: Mode | None = None
+
+    @property
+    def endpoint(self) -> str:
+        """The endpoint's base URL, as errors name it."""
+        return self.config.base_url
+
+    @property
+    def model(self) -> str:
+        """The model's name."""
+        return self.config.model
+
+    @property
+    def mode(self) -> Mode | None:
+        """The structured-output mode this endpoint accepted (None before the first call)."""
+        return self._mode
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._openai.close()
+
+    def __enter__(self) -> LLMClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- public calls -------------------------------------------------------------------
+
+    def complete_text(self, messages: Sequence[Message]) -> tuple[str, Usage]:
+        """The model's reply to ``messages`` as plain text, and what it cost.
+
+        Raises `LLMError` when the endpoint fails for good (after retries).
+        """
+        try:
+            response = self._create(messages, None)
+        except _Rejected as rejected:
+            raise self._error(f"the endpoint rejected the request: {rejected}") from None
+        return self._text_and_usage(response, messages)
+
+    def complete_json(
+        self, messages: Sequence[Message], schema: type[ModelT]
+    ) -> tuple[ModelT, Usage]:
+        """The model's reply to ``messages`` as an instance of ``schema``, and what it cost.
+
+        Structured output is asked for in the best mode the endpoint accepts; the reply is
+        parsed tolerantly and validated. One reply that fails gets one repair attempt; the
+        usage returned counts both calls.
+
+        Raises
+        ------
+        LLMError: the endpoint failed for good, or the repaired reply still does not fit
+            ``schema``; the message names the endpoint, the model and the reply.
+        """
+        text, usage = self._structured_call(messages, schema)
+        try:
+            return _validate(text, schema), usage
+        except (LLMParseError, pydantic.ValidationError) as first:
+            problem = _describe(first)
+        # One repair attempt: the model sees what it wrote and why it does not fit; models
+        # fix a missing field or a stray comment far more often than they repeat it.
+        repair = [
+            *messages,
+            {"role": "assistant", "content": text},
+            {"role": "user", "content": _REPAIR_PROMPT.format(error=problem)},
+        ]
+        text, repair_usage = self._structured_call(repair, schema)
+        usage = usage + repair_usage
+        try:
+            return _validate(text, schema), usage
+        except (LLMParseError, pydantic.ValidationError) as second:
+            raise self._error(
+                f"the reply does not fit {schema.__name__} even after a repair attempt: "
+                f"{_describe(second)}",
+                reply=text,
+            ) from None
+
+    # -- structured output --------------------------------------------------------------
+
+    def _structured_call(
+        self, messages: Sequence[Message], schema: type[pydantic.BaseModel]
+    ) -> tuple[str, Usage]:
+        """One reply in the remembered mode, or in the first mode the endpoint accepts."""
+        modes: Sequence[Mode] = (self._mode,) if self._mode is not None else MODES
+        refusals: list[str] = []
+        for mode in modes:
+            try:
+                response = self._create(
+                    _with_instruction(messages, schema, mode), _response_format(mode, schema)
+                )
+            except _Rejected as rejected:
+                refusals.append(f"{mode}: {rejected}")
+                continue
+            # Remembered so that later calls skip the modes this endpoint refuses.
+            self._mode = mode
+            return self._text_and_usage(response, messages)
+        raise self._error("the endpoint rejected the request in every mode: " + "; ".join(refusals))
+
+    # -- one HTTP call with retries -----------------------------------------------------
+
+    def _create(
+        self, messages: Sequence[Message], response_format: dict[str, Any] | None
+    ) -> ChatCompletion:
+        """One chat completion, retried on 429, 5xx, timeouts and lost connections."""
+        # Omitted rather than null: some servers reject "response_format": null.
+        fmt: Any = openai.omit if response_format is None else response_format
+        attempts = self.config.max_retries + 1
+        for attempt in range(attempts):
+            try:
+                # The slot is held only while the request is in flight, never while backing
+                # off, so a waiting retry does not starve the other threads.
+                with self._slots:
+                    return self._openai.chat.completions.create(
+                        model=self.config.model,
+                        messages=cast(Any, [dict(m) for m in messages]),
+                        temperature=self.config.temperature,
+                        timeout=self.config.timeout_s,
+                        response_format=fmt,
+                    )
+            except openai.APITimeoutError as error:
+                last: Exception = error
+                wait = backoff_s(attempt)
+            except openai.APIConnectionError as error:
+                last = error
+                wait = backoff_s(attempt)
+            except openai.APIStatusError as error:
+                if error.status_code in (400, 422):
+                    raise _Rejected(error) from None
+                if error.status_code != 429 and error.status_code < 500:
+                    raise self._error(_refusal_advice(error)) from None
+                last = error
+                after = retry_after_s(error.response.headers.get("retry-after"))
+                wait = backoff_s(attempt) if after is None else after
+            if attempt + 1 < attempts:
+                self._sleep(wait)
+        if isinstance(last, openai.APITimeoutError):
+            raise LLMTimeoutError(
+                f"no answer within the {self.config.timeout_s:g} s timeout "
+                f"({attempts} attempt{'s' * (attempts > 1)}); raise timeout_s for a slow "
+                "model, or check that the server is not stuck",
+                endpoint=self.endpoint,
+                model=self.model,
+            ) from None
+        if isinstance(last, openai.APIStatusError):
+            raise self._error(f"{_status_text(last)} on every one of {attempts} attempts") from None
+        raise self._error(
+            f"could not reach the endpoint ({last}) in {attempts} attempts: "
+            "is the server running at this base URL?"
+        ) from None
+
+    def _text_and_usage(
+        self, response: ChatCompletion, messages: Sequence[Message]
+    ) -> tuple[str, Usage]:
+        """The reply's text and its usage (estimated when the response has none)."""
+        if not response.choices:
+            raise self._error("the response has no choices", reply=None)
+        text = response.choices[0].message.content or ""
+        if response.usage is not None:
+            return text, Usage(response.usage.prompt_tokens, response.usage.completion_tokens)
+        prompt = sum(estimate_tokens(m.get("content", "")) for m in messages)
+        return text, Usage(prompt, estimate_tokens(text) if text else 0, estimated=True)
+
+    def _error(self, message: str, reply: str | None = None) -> LLMError:
+        return LLMError(message, endpoint=self.endpoint, model=self.model, reply=reply)
+
+
+# -- pure helpers ---------------------------------------------------------------------------
+
+
+def backoff_s(attempt: int) -> float:
+    """Seconds to wait after failed attempt ``attempt`` (0-based): 0.5, 1, 2, 4, ... up to 30.
+
+    Example
+    -------
+    >>> [backoff_s(a) for a in range(4)], backoff_s(20)
+    ([0.5, 1.0, 2.0, 4.0], 30.0)
+    """
+    return min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2.0**attempt)
+
+
+def retry_after_s(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds a ``Retry-After`` header asks to wait (delta-seconds or an HTTP date).
+
+    None when absent or unreadable (the caller backs off instead); capped at 60 s.
+
+    Example
+    -------
+    >>> retry_after_s("0"), retry_after_s("2.5"), retry_after_s(None), retry_after_s("soon")
+    (0.0, 2.5, None, None)
+    >>> now = datetime(2015, 10, 21, 7, 28, 0, tzinfo=UTC)
+    >>> retry_after_s("Wed, 21 Oct 2015 07:28:10 GMT", now)
+    10.0
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if not math.isfinite(seconds):
+        return None
+    return min(RETRY_AFTER_MAX_S, max(0.0, seconds))
+
+
+def _response_format(mode: Mode, schema: type[pydantic.BaseModel]) -> dict[str, Any] | None:
+    """The ``response_format`` request field for ``mode`` (None: plain text, no field)."""
+    if mode == "json_schema":
+        # The name must match ^[a-zA-Z0-9_-]{1,64}$; strict mode would reject pydantic's
+        # optional fields and defaults, so the schema guides and pydantic checks.
+        name = re.sub(r"[^a-zA-Z0-9_-]", "_", schema.__name__)[:64] or "reply"
+        return {
+            "type": "json_schema",
+            "json_schema": {"name": name, "schema": schema.model_json_schema(), "strict": False},
+        }
+    if mode == "json_object":
+        return {"type": "json_object"}
+    return None
+
+
+def _with_instruction(
+    messages: Sequence[Message], schema: type[pydantic.BaseModel], mode: Mode
+) -> list[Message]:
+    """``messages`` with the schema spelled out when the request itself cannot carry it.
+
+    JSON mode and plain text only know the schema from the prompt (and OpenAI's JSON mode
+    refuses a prompt that never says "JSON"). The instruction joins the first system message
+    rather than adding one, since some chat templates allow only one, at the start.
+    """
+    if mode == "json_schema":
+        return list(messages)
+    instruction = _JSON_INSTRUCTION.format(schema=json.dumps(schema.model_json_schema()))
+    out = [dict(m) for m in messages]
+    if out and out[0].get("role") == "system":
+        out[0]["content"] = f"{out[0].get('content', '')}\n\n{instruction}"
+    else:
+        out.insert(0, {"role": "system", "content": instruction})
+    return list(out)
+
+
+def _validate(text: str, schema: type[ModelT]) -> ModelT:
+    """``text`` parsed tolerantly and validated as ``schema``."""
+    return schema.model_validate(extract_json(text))
+
+
+def _describe(error: Exception) -> str:
+    """A short account of a parse or validation failure, for a repair prompt or an error."""
+    if isinstance(error, pydantic.ValidationError):
+        problems = [
+            f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}"
+            for e in error.errors()[:5]
+        ]
+        more = error.error_count() - len(problems)
+        return "; ".join(problems) + (f"; and {more} more" if more > 0 else "")
+    if isinstance(error, LLMParseError):
+        return "no JSON object found in the reply"
+    return str(error)
+
+
+def _status_text(error: openai.APIStatusError) -> str:
+    """``HTTP 500: <the server's message, truncated>``."""
+    body = error.body
+    # OpenAI-shaped errors carry {"message": ...}; anything else is shown as the client has it.
+    message = body.get("message") if isinstance(body, dict) else None
+    if not isinstance(message, str):
+        message = error.message
+    return f"HTTP {error.status_code}: {quote(message, 200)}"
+
+
+def _refusal_advice(error: openai.APIStatusError) -> str:
+    """What an HTTP refusal that retrying cannot fix means, with the likely fix."""
+    advice = {
+        401: "check MAGS_LLM_API_KEY (or OPENAI_API_KEY)",
+        403: "the key may lack access to this model",
+        404: "check the base URL (it usually ends in /v1) and the model name",
+    }.get(error.status_code, "")
+    return f"the endpoint refused the call with {_status_text(error)}" + (
+        f"; {advice}" if advice else ""
+    )
