@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -133,6 +134,16 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--json", action="store_true", help="print the result as one JSON object")
     play.add_argument("--quiet", action="store_true", help="a progress bar instead of the game")
     play.add_argument("--cache", help="world cache folder (default: $MAGS_CACHE/worlds)")
+    play.add_argument(
+        "--llm-base-url",
+        help="OpenAI-compatible API root for --policy llm / --memory summary, e.g. "
+        "http://localhost:11434/v1 (default: $MAGS_LLM_BASE_URL, else $OPENAI_BASE_URL)",
+    )
+    play.add_argument("--llm-model", help="the model's name (default: $MAGS_LLM_MODEL)")
+    play.add_argument(
+        "--llm-api-key",
+        help="the endpoint's API key (default: $MAGS_LLM_API_KEY, else $OPENAI_API_KEY)",
+    )
     play.set_defaults(run=_run_play)
     return parser
 
@@ -224,6 +235,10 @@ def _run_play(args: argparse.Namespace) -> int:
         as_json=args.json,
         quiet=args.quiet,
         cache=_worlds_cache(args),
+        llm_base_url=args.llm_base_url,
+        llm_model=args.llm_model,
+        llm_api_key=args.llm_api_key,
+        environ=os.environ,
     )
 
 

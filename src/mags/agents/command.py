@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
+from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
@@ -17,6 +20,9 @@ from mags.config import MemoryConfig
 from mags.core.errors import InvalidInputError
 from mags.worlds.cache import WorldCache
 from mags.worlds.env import Observation
+
+if TYPE_CHECKING:
+    from mags.llm.client import LLMClient
 
 
 def play_command(
@@ -31,8 +37,17 @@ def play_command(
     as_json: bool,
     quiet: bool,
     cache: WorldCache | None,
+    llm_base_url: str | None = None,
+    llm_model: str | None = None,
+    llm_api_key: str | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> int:
-    """Play and render; returns the exit status."""
+    """Play and render; returns the exit status.
+
+    The llm policy and the summary memory call the endpoint given by ``llm_*`` (the
+    ``--llm-*`` flags), each falling back to ``environ``'s ``MAGS_LLM_*``/``OPENAI_*``
+    variables; other games need neither.
+    """
     if policy not in POLICIES:
         raise InvalidInputError(f"--policy must be one of {', '.join(POLICIES)}, got {policy!r}")
     if memory not in MEMORY_VARIANTS:
@@ -42,6 +57,56 @@ def play_command(
     if max_steps is not None and max_steps < 1:
         raise InvalidInputError(f"--max-steps must be at least 1, got {max_steps}")
     spec = PlaySpec(game, seed, policy, memory, max_steps)
+    with ExitStack() as stack:
+        llm = None
+        if policy == "llm" or memory == "summary":
+            llm = stack.enter_context(
+                llm_client(spec, llm_base_url, llm_model, llm_api_key, environ or {})
+            )
+        return _play(
+            spec, llm, cache=cache, config=config, trace=trace, as_json=as_json, quiet=quiet
+        )
+
+
+def llm_client(
+    spec: PlaySpec,
+    base_url: str | None,
+    model: str | None,
+    api_key: str | None,
+    environ: Mapping[str, str],
+) -> LLMClient:
+    """The client of the endpoint the flags (else the environment) name, for ``spec``."""
+    from mags.llm.client import LLMClient
+    from mags.llm.config import LLMConfig
+
+    # The flags win over the environment: they are laid over it, then read as one.
+    flags = {
+        "MAGS_LLM_BASE_URL": base_url,
+        "MAGS_LLM_MODEL": model,
+        "MAGS_LLM_API_KEY": api_key,
+    }
+    settings = {**environ, **{name: value for name, value in flags.items() if value}}
+    what = "--policy llm" if spec.policy == "llm" else "--memory summary"
+    try:
+        config = LLMConfig.from_env(settings)
+    except InvalidInputError as error:
+        raise InvalidInputError(
+            f"{what} needs an OpenAI-compatible endpoint: pass --llm-base-url and "
+            f"--llm-model, or set MAGS_LLM_BASE_URL and MAGS_LLM_MODEL ({error})"
+        ) from None
+    return LLMClient(config)
+
+
+def _play(
+    spec: PlaySpec,
+    llm: LLMClient | None,
+    *,
+    cache: WorldCache | None,
+    config: MemoryConfig | None,
+    trace: str | None,
+    as_json: bool,
+    quiet: bool,
+) -> int:
     err = Console(stderr=True)
     show = Console(stderr=as_json)
     trace_path = Path(trace) if trace else None
@@ -58,7 +123,9 @@ def play_command(
             def tick(t: int, obs: Observation, decision: Decision | None) -> None:
                 progress.update(task, completed=t, score=obs.score)
 
-            result = play_game(spec, cache=cache, config=config, trace=trace_path, on_step=tick)
+            result = play_game(
+                spec, cache=cache, config=config, trace=trace_path, llm=llm, on_step=tick
+            )
     else:
 
         def narrate(t: int, obs: Observation, decision: Decision | None) -> None:
@@ -67,7 +134,9 @@ def play_command(
             show.print(obs.text.strip(), markup=False, highlight=False)
             show.print(f"[dim]step {t} · score {obs.score}/{obs.max_score}[/]")
 
-        result = play_game(spec, cache=cache, config=config, trace=trace_path, on_step=narrate)
+        result = play_game(
+            spec, cache=cache, config=config, trace=trace_path, llm=llm, on_step=narrate
+        )
     if as_json:
         print(json.dumps(result.to_json()), flush=True)
     else:

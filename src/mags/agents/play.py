@@ -17,15 +17,18 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from mags.agents.memories import make_memory
+from mags.agents.memories import Summarizer, make_memory
 from mags.agents.policies import ChatModel, Decision, make_policy
 from mags.agents.steps import step_extra, step_text
 from mags.config import MemoryConfig
 from mags.worlds.cache import WorldCache
 from mags.worlds.env import Evaluator, Observation, open_game
 from mags.worlds.truth import TrueFact
+
+if TYPE_CHECKING:
+    from mags.llm.client import LLMClient
 
 DEFAULT_MAX_STEPS = 100
 MAP_PREDICATES = frozenset({"north_of", "south_of", "east_of", "west_of"})
@@ -103,12 +106,28 @@ def play_game(
     config: MemoryConfig | None = None,
     trace: Path | None = None,
     model: ChatModel | None = None,
+    summarizer: Summarizer | None = None,
+    llm: LLMClient | None = None,
     on_step: Callable[[int, Observation, Decision | None], None] | None = None,
 ) -> PlayResult:
-    """Play one game; see the module docstring."""
+    """Play one game; see the module docstring.
+
+    The llm policy asks ``model`` and the summary memory ``summarizer``; either one left
+    out is built on ``llm`` (an OpenAI-compatible endpoint) when that is given. The
+    summarizer's calls and tokens count in the result's ``llm_calls`` and token totals
+    when it keeps a ``usage`` tally (as `mags.llm.agents.LLMSummarizer` does).
+    """
     started = time.perf_counter()
+    if llm is not None:
+        from mags.llm.agents import LLMChatModel, LLMSummarizer
+
+        if model is None and spec.policy == "llm":
+            model = LLMChatModel(llm)
+        if summarizer is None and spec.memory == "summary":
+            summarizer = LLMSummarizer(llm)
+    summary_usage = _usage(summarizer)
     env, evaluator = open_game(spec.game, spec.seed, cache=cache)
-    memory = make_memory(spec.memory, config)
+    memory = make_memory(spec.memory, config, summarizer=summarizer)
     policy = make_policy(spec.policy, spec.seed, model)
     budget = spec.max_steps or evaluator.step_budget or DEFAULT_MAX_STEPS
     log = Trace(trace)
@@ -140,6 +159,8 @@ def play_game(
                 break
             observation = env.step(decision.command)
             steps += 1
+        for key, value in _usage(summarizer, since=summary_usage).items():
+            totals[key] += value
         result = PlayResult(
             track=evaluator.track or spec.game,
             seed=spec.seed,
@@ -168,6 +189,19 @@ def play_game(
         memory.close()
         evaluator.close()
     return result
+
+
+def _usage(counter: object, since: dict[str, int] | None = None) -> dict[str, int]:
+    """Calls and tokens ``counter`` tallied (in its ``usage``) since ``since``; {} if none."""
+    usage = getattr(counter, "usage", None)
+    if usage is None:
+        return {}
+    now = {
+        "llm_calls": int(getattr(usage, "calls", 0)),
+        "prompt_tokens": int(getattr(usage, "prompt_tokens", 0)),
+        "completion_tokens": int(getattr(usage, "completion_tokens", 0)),
+    }
+    return {key: value - (since or {}).get(key, 0) for key, value in now.items()}
 
 
 def _trace_row(
