@@ -395,8 +395,9 @@ def make_memory(
     if name == "summary":
         if summarizer is None:
             raise InvalidInputError(
-                "the summary memory needs an LLM to write its summary (MAGS_LLM_BASE_URL, "
-                "MAGS_LLM_MODEL), and this version has no LLM adapter yet: use another --memory"
+                "the summary memory needs an LLM to write its summary: pass a summarizer "
+                "(mags.llm.agents.LLMSummarizer) or, on the command line, --llm-base-url and "
+                "--llm-model (or MAGS_LLM_BASE_URL, MAGS_LLM_MODEL)"
             )
         return SummaryMemory(summarizer)
     if name in ("append-only", "last-write-wins"):

@@ -149,8 +149,9 @@ def make_policy(name: str, seed: int | None = None, model: ChatModel | None = No
     if name == "llm":
         if model is None:
             raise InvalidInputError(
-                "the llm policy needs an OpenAI-compatible model (MAGS_LLM_BASE_URL, "
-                "MAGS_LLM_MODEL), and this version has no LLM adapter yet: use --policy planner"
+                "the llm policy needs an OpenAI-compatible model: pass "
+                "play_game(llm=LLMClient(...)) or, on the command line, --llm-base-url and "
+                "--llm-model (or MAGS_LLM_BASE_URL, MAGS_LLM_MODEL)"
             )
         return LLMPolicy(model)
     raise ValueError(f"unknown policy {name!r}; choose one of {', '.join(POLICIES)}")
