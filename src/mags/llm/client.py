@@ -12,6 +12,11 @@ What real endpoints do, and what this module does about it:
 * JSON of the wrong shape: validated with pydantic, then one repair attempt that shows the
   model its reply and the error;
 * no ``usage`` in the response: tokens estimated at about four characters per token.
+
+With ``config.cache_path`` set, replies are kept in a `mags.llm.cache.ResponseCache`: a
+request made before (same endpoint, model, messages as sent, temperature and
+``response_format``) is answered from it with no HTTP call, with the usage first reported.
+The raw text is what is cached, so parsing and the repair attempt replay as they first ran.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import pydantic
 from openai.types.chat import ChatCompletion
 
 from mags.core.retrieve import estimate_tokens
+from mags.llm.cache import CachedReply, ResponseCache
 from mags.llm.config import LLMConfig
 from mags.llm.errors import LLMError, LLMParseError, LLMTimeoutError, quote
 from mags.llm.parse import extract_json
@@ -115,8 +121,23 @@ class LLMClient:
     >>> client.close()
     """
 
-    def __init__(self, config: LLMConfig, *, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        config: LLMConfig,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        cache: ResponseCache | None = None,
+    ) -> None:
         self.config = config
+        # A cache passed in is shared and stays open; one opened from config.cache_path is
+        # this client's and closes with it. Opened first: a damaged file fails here, early.
+        self._owns_cache = cache is None and config.cache_path is not None
+        if cache is None and config.cache_path is not None:
+            cache = ResponseCache(config.cache_path)
+        self._cache = cache
+        self._counts_lock = threading.Lock()
+        self._cache_hits = 0
+        self._cache_misses = 0
         # Our own retry loop (below) handles every retry, so the client's is disabled.
         self._openai = openai.OpenAI(
             base_url=config.base_url,
@@ -143,9 +164,26 @@ class LLMClient:
         """The structured-output mode this endpoint accepted (None before the first call)."""
         return self._mode
 
+    @property
+    def cache(self) -> ResponseCache | None:
+        """The response cache in use (None: every call goes to the endpoint)."""
+        return self._cache
+
+    @property
+    def cache_hits(self) -> int:
+        """Calls answered from the response cache, with no HTTP request."""
+        return self._cache_hits
+
+    @property
+    def cache_misses(self) -> int:
+        """Calls the response cache could not answer (0 when there is no cache)."""
+        return self._cache_misses
+
     def close(self) -> None:
-        """Close the HTTP connections."""
+        """Close the HTTP connections (and the response cache this client opened)."""
         self._openai.close()
+        if self._owns_cache and self._cache is not None:
+            self._cache.close()
 
     def __enter__(self) -> LLMClient:
         return self
@@ -160,11 +198,16 @@ class LLMClient:
 
         Raises `LLMError` when the endpoint fails for good (after retries).
         """
+        hit = self._lookup([(messages, None)])
+        if hit is not None:
+            return hit[1].text, self._usage(hit[1], messages)
         try:
             response = self._create(messages, None)
         except _Rejected as rejected:
             raise self._error(f"the endpoint rejected the request: {rejected}") from None
-        return self._text_and_usage(response, messages)
+        reply = self._reply(response)
+        self._store(messages, None, reply)
+        return reply.text, self._usage(reply, messages)
 
     def complete_json(
         self, messages: Sequence[Message], schema: type[ModelT]
@@ -210,18 +253,29 @@ class LLMClient:
     ) -> tuple[str, Usage]:
         """One reply in the remembered mode, or in the first mode the endpoint accepts."""
         modes: Sequence[Mode] = (self._mode,) if self._mode is not None else MODES
+        requests = [
+            (_with_instruction(messages, schema, mode), _response_format(mode, schema))
+            for mode in modes
+        ]
+        # The cache is asked for every mode still to try, before any HTTP call: a request
+        # first answered in JSON mode (after a refused json_schema) replays with no call.
+        hit = self._lookup(requests)
+        if hit is not None:
+            index, cached = hit
+            self._mode = modes[index]
+            return cached.text, self._usage(cached, messages)
         refusals: list[str] = []
-        for mode in modes:
+        for mode, (sent, response_format) in zip(modes, requests, strict=True):
             try:
-                response = self._create(
-                    _with_instruction(messages, schema, mode), _response_format(mode, schema)
-                )
+                response = self._create(sent, response_format)
             except _Rejected as rejected:
                 refusals.append(f"{mode}: {rejected}")
                 continue
             # Remembered so that later calls skip the modes this endpoint refuses.
             self._mode = mode
-            return self._text_and_usage(response, messages)
+            reply = self._reply(response)
+            self._store(sent, response_format, reply)
+            return reply.text, self._usage(reply, messages)
         raise self._error("the endpoint rejected the request in every mode: " + "; ".join(refusals))
 
     # -- one HTTP call with retries -----------------------------------------------------
@@ -276,17 +330,64 @@ class LLMClient:
             "is the server running at this base URL?"
         ) from None
 
-    def _text_and_usage(
-        self, response: ChatCompletion, messages: Sequence[Message]
-    ) -> tuple[str, Usage]:
-        """The reply's text and its usage (estimated when the response has none)."""
+    # -- the response cache ---------------------------------------------------------------
+
+    def _cache_request(
+        self, messages: Sequence[Message], response_format: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """What keys a request in the cache: everything sent that shapes the reply."""
+        return {
+            "endpoint": self.config.base_url.rstrip("/"),
+            "model": self.config.model,
+            "messages": [dict(m) for m in messages],
+            "temperature": self.config.temperature,
+            "response_format": response_format,
+        }
+
+    def _lookup(
+        self, requests: Sequence[tuple[Sequence[Message], dict[str, Any] | None]]
+    ) -> tuple[int, CachedReply] | None:
+        """The first of ``requests`` the cache answers, with its index; counts a hit or miss."""
+        if self._cache is None:
+            return None
+        for index, (messages, response_format) in enumerate(requests):
+            cached = self._cache.get(self._cache_request(messages, response_format))
+            if cached is not None:
+                with self._counts_lock:
+                    self._cache_hits += 1
+                return index, cached
+        with self._counts_lock:
+            self._cache_misses += 1
+        return None
+
+    def _store(
+        self,
+        messages: Sequence[Message],
+        response_format: dict[str, Any] | None,
+        reply: CachedReply,
+    ) -> None:
+        """Keep a successful completion for the next identical request."""
+        if self._cache is not None:
+            self._cache.put(self._cache_request(messages, response_format), reply)
+
+    # -- replies and usage ----------------------------------------------------------------
+
+    def _reply(self, response: ChatCompletion) -> CachedReply:
+        """The reply's text and the usage the endpoint reported (None when it reported none)."""
         if not response.choices:
             raise self._error("the response has no choices", reply=None)
         text = response.choices[0].message.content or ""
-        if response.usage is not None:
-            return text, Usage(response.usage.prompt_tokens, response.usage.completion_tokens)
+        if response.usage is None:
+            return CachedReply(text, None, None)
+        return CachedReply(text, response.usage.prompt_tokens, response.usage.completion_tokens)
+
+    def _usage(self, reply: CachedReply, messages: Sequence[Message]) -> Usage:
+        """The reply's usage as reported, else estimated from ``messages`` and its text."""
+        if reply.prompt_tokens is not None and reply.completion_tokens is not None:
+            return Usage(reply.prompt_tokens, reply.completion_tokens)
         prompt = sum(estimate_tokens(m.get("content", "")) for m in messages)
-        return text, Usage(prompt, estimate_tokens(text) if text else 0, estimated=True)
+        text = reply.text
+        return Usage(prompt, estimate_tokens(text) if text else 0, estimated=True)
 
     def _error(self, message: str, reply: str | None = None) -> LLMError:
         return LLMError(message, endpoint=self.endpoint, model=self.model, reply=reply)

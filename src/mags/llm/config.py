@@ -23,6 +23,9 @@ class LLMConfig:
     max_retries: retries after the first attempt, on 429, 5xx, timeouts and lost connections.
     max_concurrency: calls in flight at once from one client (local servers queue or fail).
     temperature: sampling temperature; 0 keeps runs as repeatable as the endpoint allows.
+    cache_path: an SQLite file of replies (`mags.llm.cache.ResponseCache`); a request made
+        before is answered from it with no call, so reruns are repeatable and free. None: no
+        cache.
 
     Example
     -------
@@ -37,6 +40,7 @@ class LLMConfig:
     max_retries: int = 3
     max_concurrency: int = 4
     temperature: float = 0.0
+    cache_path: str | None = None
 
     def __post_init__(self) -> None:
         if not self.base_url.strip():
@@ -57,6 +61,10 @@ class LLMConfig:
             raise InvalidInputError(
                 f"LLMConfig.temperature must be in [0, 2], got {self.temperature}"
             )
+        if self.cache_path is not None and not self.cache_path.strip():
+            raise InvalidInputError(
+                "LLMConfig.cache_path is blank: give a file path, or None for no cache"
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> LLMConfig:
@@ -64,15 +72,18 @@ class LLMConfig:
 
         ``MAGS_LLM_BASE_URL`` (else ``OPENAI_BASE_URL``), ``MAGS_LLM_API_KEY`` (else
         ``OPENAI_API_KEY``; local servers need none, so it defaults to ``"none"``) and
-        ``MAGS_LLM_MODEL``. ``overrides`` set the other fields (``timeout_s=10``). The caller
+        ``MAGS_LLM_MODEL``; ``MAGS_LLM_CACHE``, when set, is the response cache's file
+        (``cache_path``). ``overrides`` set the other fields (``timeout_s=10``). The caller
         passes the mapping (``os.environ`` in a CLI), so nothing else reads the environment.
 
         Example
         -------
         >>> env = {"OPENAI_BASE_URL": "http://localhost:11434/v1", "MAGS_LLM_MODEL": "llama3"}
         >>> c = LLMConfig.from_env(env, timeout_s=5)
-        >>> c.base_url, c.api_key, c.model, c.timeout_s
-        ('http://localhost:11434/v1', 'none', 'llama3', 5)
+        >>> c.base_url, c.api_key, c.model, c.timeout_s, c.cache_path
+        ('http://localhost:11434/v1', 'none', 'llama3', 5, None)
+        >>> LLMConfig.from_env({**env, "MAGS_LLM_CACHE": "runs/llm.db"}).cache_path
+        'runs/llm.db'
         >>> LLMConfig.from_env({"MAGS_LLM_BASE_URL": "http://h/v1"})  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
@@ -91,7 +102,9 @@ class LLMConfig:
                 "no LLM endpoint configured: set MAGS_LLM_BASE_URL (or OPENAI_BASE_URL) to the "
                 "API root, e.g. https://api.openai.com/v1 or http://localhost:11434/v1"
             )
-        return cls(base_url=base_url, api_key=api_key, model=model, **overrides)
+        fields: dict[str, Any] = {"cache_path": _first(environ, "MAGS_LLM_CACHE") or None}
+        fields.update(overrides)
+        return cls(base_url=base_url, api_key=api_key, model=model, **fields)
 
 
 def _first(environ: Mapping[str, str], *names: str) -> str:
