@@ -5,12 +5,19 @@ that traces and bench results can record; change the wording, bump the version.
 
 - ``action``: the LLM policy's choice of one command (`action_messages`).
 - ``summary``: the summary memory's rewrite of its running summary (`summary_messages`).
+- ``extract``: the LLM extractor's facts from one observation (`extraction_messages`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 ACTION_PROMPT_VERSION = "action-v1"
 SUMMARY_PROMPT_VERSION = "summary-v1"
+EXTRACT_PROMPT_VERSION = "extract-v1"
+
+#: At most this many known entity names go into an extraction prompt.
+EXTRACT_KNOWN_ENTITIES = 100
 
 _ACTION_SYSTEM = (
     "You are an agent playing a text adventure game. Each turn you get the goal, what your "
@@ -84,3 +91,62 @@ def summary_messages(summary: str, step_text: str, budget_tokens: int) -> list[d
         f"Write the updated summary in at most {words} words."
     )
     return [{"role": "system", "content": _SUMMARY_SYSTEM}, {"role": "user", "content": user}]
+
+
+_EXTRACT_SYSTEM = (
+    "You turn one observation from a text adventure game into facts for a knowledge graph. "
+    "A fact is a subject, a relation and an object. Use only the relations listed; for the "
+    'relation "is", the object is a state value. Name things with short lower-case noun '
+    "phrases, and reuse the exact name of an entity already known when the observation "
+    "means the same thing. Report negations for what the observation says is no longer "
+    'true (e.g. an empty fridge: relation "in", object "fridge"). Answer with a JSON '
+    'object of the form {"facts": [{"subject": ..., "relation": ..., "object": ...}], '
+    '"negations": [{"relation": ..., "subject": ..., "object": ...}]}.'
+)
+
+
+def extraction_messages(
+    text: str,
+    relations: Mapping[str, str],
+    states: Mapping[str, Sequence[str]],
+    known_entities: Sequence[str] = (),
+) -> list[dict[str, str]]:
+    """The chat messages asking for the facts in one observation (`EXTRACT_PROMPT_VERSION`).
+
+    ``relations`` maps relation names to descriptions, ``states`` names the exclusive sets
+    of state values; at most `EXTRACT_KNOWN_ENTITIES` of ``known_entities`` (the first
+    ones, the most recent first) are listed for the model to reuse.
+
+    Example
+    -------
+    >>> messages = extraction_messages(
+    ...     "The apple is in the fridge.", {"in": "inside a container"},
+    ...     {"openness": ("open", "closed")}, ["fridge"])
+    >>> [m["role"] for m in messages]
+    ['system', 'user']
+    >>> print(messages[1]["content"])
+    Relations:
+    - in: inside a container
+    <BLANKLINE>
+    State values (one of each set at a time):
+    - openness: open, closed
+    <BLANKLINE>
+    Entities already known (reuse these names):
+    fridge
+    <BLANKLINE>
+    Observation:
+    The apple is in the fridge.
+    """
+    lines = ["Relations:"]
+    lines += [f"- {name}: {about}" if about else f"- {name}" for name, about in relations.items()]
+    if states:
+        lines += ["", "State values (one of each set at a time):"]
+        lines += [f"- {group}: {', '.join(values)}" for group, values in states.items()]
+    names = list(known_entities)[:EXTRACT_KNOWN_ENTITIES]
+    if names:
+        lines += ["", "Entities already known (reuse these names):", ", ".join(names)]
+    lines += ["", "Observation:", text.strip()]
+    return [
+        {"role": "system", "content": _EXTRACT_SYSTEM},
+        {"role": "user", "content": "\n".join(lines)},
+    ]
