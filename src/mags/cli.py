@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from mags.core.errors import MagsError
 
 if TYPE_CHECKING:
+    from mags.config import MemoryConfig
     from mags.worlds.cache import WorldCache
 
 
@@ -201,8 +202,14 @@ def _run_worlds_list(args: argparse.Namespace) -> int:
     return list_command(cache=_worlds_cache(args))
 
 
-def _run_probe(args: argparse.Namespace) -> int:
+def _memory_config(args: argparse.Namespace) -> MemoryConfig | None:
+    """The memory hyperparameters of ``--config FILE``, or None for the defaults."""
     from mags.config import MemoryConfig
+
+    return MemoryConfig.from_toml(args.config) if args.config else None
+
+
+def _run_probe(args: argparse.Namespace) -> int:
     from mags.probes.command import probe_command
 
     return probe_command(
@@ -216,7 +223,7 @@ def _run_probe(args: argparse.Namespace) -> int:
         plot=args.plot,
         workers=args.workers,
         cache=_worlds_cache(args),
-        config=MemoryConfig.from_toml(args.config) if args.config else None,
+        config=_memory_config(args),
     )
 
 
@@ -238,14 +245,13 @@ def _run_bench(args: argparse.Namespace) -> int:
 
 def _run_play(args: argparse.Namespace) -> int:
     from mags.agents.command import play_command
-    from mags.config import MemoryConfig
 
     return play_command(
         args.game,
         seed=args.seed,
         policy=args.policy,
         memory=args.memory,
-        config=MemoryConfig.from_toml(args.config) if args.config else None,
+        config=_memory_config(args),
         max_steps=args.max_steps,
         trace=args.trace,
         as_json=args.json,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mags.extract.textworld import Affordances
+from mags.extract.textworld import affordances_of
 from mags.extract.textworld_text import food_states, parse_inventory
 from mags.worlds.env import Observation
 
@@ -28,6 +28,6 @@ def step_extra(observation: Observation) -> dict[str, Any]:
 
 def visible_names(observation: Observation) -> set[str]:
     """Names a player can see this step: things the commands name, and what is carried."""
-    view = Affordances.read(observation.admissible_commands)
+    view = affordances_of(tuple(observation.admissible_commands))
     carried = parse_inventory(observation.inventory) or []
     return set(view.visible) | set(view.held) | {food_states(item)[0] for item in carried}

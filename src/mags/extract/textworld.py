@@ -178,7 +178,8 @@ def _split_command(text: str, command: Any) -> tuple[str | None, str]:
 
 
 @lru_cache(maxsize=1024)  # a room seen again gives the same commands
-def _affordances(commands: tuple[str, ...]) -> Affordances:
+def affordances_of(commands: tuple[str, ...]) -> Affordances:
+    """`Affordances.read`, cached: a room seen again gives the same commands."""
     return Affordances.read(commands)
 
 
@@ -199,7 +200,7 @@ class _Step:
         self.description = description
         self.failed = command is not None and is_failure(feedback)
         admissible = extra.get("admissible_commands")
-        self.affordances = _affordances(tuple(admissible)) if admissible is not None else None
+        self.affordances = affordances_of(tuple(admissible)) if admissible is not None else None
         self.inventory = extra.get("inventory")
         self.facts: list[Fact] = []
         self.negations: list[Negation] = []

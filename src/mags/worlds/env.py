@@ -20,7 +20,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from mags.worlds.cache import WorldCache
 from mags.worlds.errors import WorldError
@@ -153,7 +153,28 @@ class _Session:
             raise WorldError("the game is closed; open it again with open_game()")
 
 
-class GameEnv:
+class _SessionSide:
+    """What both sides of a game share: closing one stops the game for both."""
+
+    _session: _Session
+
+    def close(self) -> None:
+        """Stop the game (for the `GameEnv` and the `Evaluator` alike)."""
+        self._session.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class GameEnv(_SessionSide):
     """The agent's side of a game: `reset` and `step`, returning `Observation`s.
 
     Use it as a context manager (or call `close`) to stop the interpreter. Stepping after
@@ -185,23 +206,8 @@ class GameEnv:
         self._done = obs.done
         return obs
 
-    def close(self) -> None:
-        """Stop the game (also stops its `Evaluator`)."""
-        self._session.close()
 
-    def __enter__(self) -> GameEnv:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class Evaluator:
+class Evaluator(_SessionSide):
     """The evaluator's side of a game: ground truth. Never give it to agent code.
 
     Attributes
@@ -257,21 +263,6 @@ class Evaluator:
     def steps(self) -> int:
         """Steps played since the game was opened (over every reset)."""
         return self._session.steps
-
-    def close(self) -> None:
-        """Stop the game (also stops its `GameEnv`)."""
-        self._session.close()
-
-    def __enter__(self) -> Evaluator:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _plan(self) -> tuple[tuple[str, ...], str]:
         if self._walkthrough is None:
