@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from mags import (
@@ -12,6 +14,7 @@ from mags import (
     InvalidInputError,
     Memory,
     Negation,
+    NotFoundError,
 )
 from tests.helpers import dump
 
@@ -107,3 +110,21 @@ def test_utf8_bytes_are_accepted() -> None:
     memory = Memory.open(extractor=SentenceExtractor())
     memory.observe("crème in bowl.".encode(), t=0)
     assert memory.where_is("crème", t=0).object == "bowl"  # type: ignore[union-attr]
+
+
+
+def test_set_strength_edits_a_fact_and_archives_under_the_threshold(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    with Memory.open(path) as memory:
+        [fid] = memory.add([("knife", "on", "table")], t=0)
+        memory.set_strength(fid, 0.3, t=1)
+    with Memory.open(path) as memory:
+        assert memory.facts_about("knife", 1)[0].strength == pytest.approx(0.3)
+        [cup] = memory.add([("cup", "on", "table")], t=2)
+        with pytest.raises(InvalidInputError, match=r"\[0, 1\]"):
+            memory.set_strength(cup, 2.0, t=2)
+        memory.set_strength(fid, 0.0, t=2)
+        assert memory.facts_about("knife", 2) == []
+        assert [e.kind for e in memory.events()][-2:] == ["edit", "decay_archive"]
+        with pytest.raises(NotFoundError, match="no active fact"):
+            memory.set_strength(fid, 0.5, t=3)

@@ -207,6 +207,10 @@ class Memory:
         ids = [f.id for f in used.facts] if isinstance(used, Recall) else list(used)
         return self._write(lambda: self._core.use(ids, t))
 
+    def set_strength(self, fact_id: int, strength: float, t: float) -> None:
+        """Set an active fact's strength by hand (e.g. from the web demo's graph editor)."""
+        self._write(lambda: self._core.set_strength(fact_id, strength, t))
+
     def merge(self, keep: str, other: str, t: float) -> int:
         """Merge entity ``other`` into ``keep`` (facts re-pointed, names kept as aliases)."""
         return self._write(lambda: self._core.merge(keep, other, t))

@@ -192,6 +192,25 @@ class MemoryCore:
         self._settle(t)
         return used
 
+    def set_strength(self, fact_id: int, strength: float, t: float) -> None:
+        """Set an active fact's strength by hand (a person editing the graph); its time
+        constant and evidence are kept, and a strength under ``theta_prune`` archives it."""
+        t = check_time(t, self.graph.now)
+        fact = self.graph.facts.get(fact_id) if isinstance(fact_id, int) else None
+        if fact is None or fact_id not in self.graph.active:
+            raise NotFoundError(f"no active fact with id {fact_id!r}")
+        if isinstance(strength, bool) or not isinstance(strength, int | float):
+            raise InvalidInputError(f"strength must be a number in [0, 1], got {strength!r}")
+        if not 0.0 <= strength <= 1.0:
+            raise InvalidInputError(f"strength must be in [0, 1], got {strength!r}")
+        fact.strength = float(strength)
+        fact.t0 = t
+        fact.version += 1
+        self.graph.touch_fact(fact)
+        self.graph.schedule_expiry(fact)
+        self.graph.emit("edit", t, [fact_id], data={"strength": float(strength)})
+        self._settle(t)
+
     def merge(self, keep: str, other: str, t: float) -> int:
         """Merge entity ``other`` into ``keep`` by hand; returns the survivor's id."""
         t = check_time(t, self.graph.now)

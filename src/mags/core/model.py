@@ -134,6 +134,7 @@ EVENT_KINDS = (
     "merge",
     "split",
     "recall",
+    "edit",
 )
 
 
