@@ -112,7 +112,6 @@ def test_utf8_bytes_are_accepted() -> None:
     assert memory.where_is("crème", t=0).object == "bowl"  # type: ignore[union-attr]
 
 
-
 def test_set_strength_edits_a_fact_and_archives_under_the_threshold(tmp_path: Path) -> None:
     path = tmp_path / "m.db"
     with Memory.open(path) as memory:
