@@ -159,6 +159,26 @@ class LiquidMemory:
     def context(self, query: str, t: float, budget_tokens: int) -> str:
         return self.memory.recall(query, t=t, budget_tokens=budget_tokens).text
 
+    def graph(self, t: float) -> dict[str, list[dict[str, Any]]]:
+        """The active graph, compact: nodes (name, kind) and edges with their strength.
+
+        This is what a trace keeps per step so that a run can be replayed and drawn.
+        """
+        snapshot = self.memory.snapshot(t)
+        return {
+            "nodes": [{"id": e["name"], "kind": e["kind"]} for e in snapshot["entities"]],
+            "edges": [
+                {
+                    "id": f["id"],
+                    "subject": f["subject"],
+                    "relation": f["relation"],
+                    "object": f["object"],
+                    "strength": round(f["strength"], 4),
+                }
+                for f in snapshot["facts"]
+            ],
+        }
+
     def size(self) -> int:
         return self.memory.stats()["active_facts"]
 

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from mags.agents.memories import Summarizer, make_memory
+from mags.agents.memories import AgentMemory, LiquidMemory, Summarizer, make_memory
 from mags.agents.policies import ChatModel, Decision, make_policy
 from mags.agents.steps import step_extra, step_text
 from mags.config import MemoryConfig
@@ -126,6 +126,7 @@ def play_game(
         if summarizer is None and spec.memory == "summary":
             summarizer = LLMSummarizer(llm)
     summary_usage = _usage(summarizer)
+    cost = _StepCost(summarizer, llm)
     env, evaluator = open_game(spec.game, spec.seed, cache=cache)
     memory = make_memory(spec.memory, config, summarizer=summarizer)
     policy = make_policy(spec.policy, spec.seed, model)
@@ -152,7 +153,8 @@ def play_game(
                 for key in ("llm_calls", "prompt_tokens", "completion_tokens"):
                     totals[key] += getattr(decision, key)
                 totals["context_tokens"] += decision.context_tokens
-            log.write(_trace_row(steps, observation, decision, memory.size(), memory.new_events()))
+            row = _trace_row(steps, observation, decision, memory, cost.since_last())
+            log.write(row)
             if on_step is not None:
                 on_step(steps, observation, decision)
             if decision is None:
@@ -204,14 +206,43 @@ def _usage(counter: object, since: dict[str, int] | None = None) -> dict[str, in
     return {key: value - (since or {}).get(key, 0) for key, value in now.items()}
 
 
+class _StepCost:
+    """What the memory's LLM calls and the client's cache did since the last step."""
+
+    def __init__(self, summarizer: Summarizer | None, llm: LLMClient | None) -> None:
+        self.summarizer = summarizer
+        self.llm = llm
+        self.last = self._now()
+
+    def _now(self) -> dict[str, int]:
+        now = {f"memory_{k}": v for k, v in _usage(self.summarizer).items()}
+        if self.llm is not None:
+            now["cache_hits"] = self.llm.cache_hits
+            now["cache_misses"] = self.llm.cache_misses
+        return now
+
+    def since_last(self) -> dict[str, int]:
+        now = self._now()
+        delta = {key: value - self.last.get(key, 0) for key, value in now.items()}
+        self.last = now
+        return delta
+
+
 def _trace_row(
     t: int,
     observation: Observation,
     decision: Decision | None,
-    memory_size: int,
-    events: list[dict[str, Any]],
+    memory: AgentMemory,
+    cost: dict[str, int],
 ) -> dict[str, Any]:
-    return {
+    """One step of the JSONL trace.
+
+    ``prompt_tokens``/``completion_tokens``/``llm_calls`` are the policy's for this step;
+    ``memory_*`` the memory's own LLM calls (the summary memory), and ``cache_hits``/
+    ``cache_misses`` the response cache's, when an LLM client is in play. ``graph`` is the
+    active graph after this step's update, for memories that keep one (liquid variants).
+    """
+    row: dict[str, Any] = {
         "step": t,
         "command": observation.command,
         "observation": observation.text,
@@ -220,9 +251,16 @@ def _trace_row(
         "action": decision.command if decision else None,
         "context": decision.context if decision else "",
         "context_tokens": decision.context_tokens if decision else 0,
-        "memory_size": memory_size,
-        "events": events,
+        "prompt_tokens": decision.prompt_tokens if decision else 0,
+        "completion_tokens": decision.completion_tokens if decision else 0,
+        "llm_calls": decision.llm_calls if decision else 0,
+        **cost,
+        "memory_size": memory.size(),
+        "events": memory.new_events(),
     }
+    if isinstance(memory, LiquidMemory):
+        row["graph"] = memory.graph(t)
+    return row
 
 
 def _player_room(evaluator: Evaluator) -> str:
