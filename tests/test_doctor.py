@@ -12,7 +12,7 @@ import pytest
 from mags.cli import main
 from mags.doctor import Check, check_cache, check_endpoint, run_checks
 from mags.llm import LLMConfig
-from tests.llm.server import ChatServer, Reply
+from mags.llm.testserver import ChatServer, Reply
 
 LLM_ENV = ("MAGS_LLM_BASE_URL", "MAGS_LLM_MODEL", "MAGS_LLM_API_KEY", "OPENAI_BASE_URL")
 

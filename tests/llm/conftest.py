@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from mags.llm import LLMClient, LLMConfig
-from tests.llm.server import ChatServer
+from mags.llm.testserver import ChatServer
 
 MODEL = "test-model"
 

@@ -12,7 +12,7 @@ from mags.cli import main
 from mags.llm import LLMClient, LLMError
 from mags.llm.agents import LLMChatModel, LLMSummarizer
 from mags.worlds.cache import WorldCache
-from tests.llm.server import ChatServer, Reply
+from mags.llm.testserver import ChatServer, Reply
 
 ENV_NAMES = (
     "MAGS_LLM_BASE_URL",

@@ -19,7 +19,7 @@ from mags.core.errors import MagsError
 from mags.llm import LLMCacheError, LLMClient, LLMConfig, LLMError, ResponseCache
 from mags.llm.cache import CachedReply, cache_key
 from tests.llm.conftest import MODEL
-from tests.llm.server import ChatServer, Reply
+from mags.llm.testserver import ChatServer, Reply
 
 MakeClient = Callable[..., LLMClient]
 ASK = [{"role": "system", "content": "You read text games."}, {"role": "user", "content": "Go?"}]

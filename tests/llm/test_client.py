@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from mags.core.errors import MagsError
 from mags.llm import LLMClient, LLMConfig, LLMError, LLMTimeoutError, Usage
 from tests.llm.conftest import MODEL
-from tests.llm.server import ChatServer, Reply
+from mags.llm.testserver import ChatServer, Reply
 
 MakeClient = Callable[..., LLMClient]
 ASK = [{"role": "system", "content": "You read text games."}, {"role": "user", "content": "Go?"}]

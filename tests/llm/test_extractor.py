@@ -12,7 +12,7 @@ from mags.extract import ExtractionContext, Extractor
 from mags.extract.llm import LLMExtractor
 from mags.llm import LLMClient, LLMError
 from mags.llm.prompts import EXTRACT_KNOWN_ENTITIES, EXTRACT_PROMPT_VERSION
-from tests.llm.server import ChatServer, Reply
+from mags.llm.testserver import ChatServer, Reply
 
 MakeClient = Callable[..., LLMClient]
 

@@ -1,10 +1,18 @@
-"""A small OpenAI-compatible chat server for tests: scripted replies over real HTTP.
+"""A small OpenAI-compatible chat server: scripted replies over real HTTP, or a replay.
 
-It listens on 127.0.0.1 on a random port and answers ``POST /v1/chat/completions`` from a
-queue of `Reply` objects, in order, one per request, so a test can script what a real
-endpoint does wrong: malformed JSON, ``<think>`` blocks, code fences, 429 with
-``Retry-After``, 500, a hang past the client's timeout, no ``usage``, and a 400 for a
-``response_format`` it does not support. It records every request it got.
+It listens on 127.0.0.1 on a random port and answers ``POST /v1/chat/completions``.
+
+* **Scripted** (tests): from a queue of `Reply` objects, in order, one per request, so a
+  test can script what a real endpoint does wrong: malformed JSON, ``<think>`` blocks, code
+  fences, 429 with ``Retry-After``, 500, a hang past the client's timeout, no ``usage``, and
+  a 400 for a ``response_format`` it does not support.
+* **Replay** (`ChatServer.replaying`): every request is answered with the next command of a
+  fixed list as ``{"action": ...}``, with usage counted the way the client estimates it.
+  `mags bench --policies llm --llm-replay` uses it to measure what each memory puts into
+  the LLM policy's prompt on real games, with the same actions for every memory and no
+  model at all.
+
+It records every request it got.
 
 Example
 -------
@@ -24,9 +32,15 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from mags.core.retrieve import estimate_tokens
+
+#: What a replay answers once its list is used up: a command every game accepts.
+REPLAY_DONE_ACTION = "look"
 
 
 @dataclass(frozen=True)
@@ -38,6 +52,8 @@ class Reply:
     usage: bool = True
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
+    estimated_usage: bool = False
+    """Report usage as the client would estimate it (replay) instead of test-distinct counts."""
 
     @classmethod
     def text(cls, content: str, *, usage: bool = True, delay_s: float = 0.0) -> Reply:
@@ -85,8 +101,11 @@ class ChatServer:
     test that scripted too little fails loudly instead of hanging.
     """
 
-    def __init__(self, reject_modes: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, reject_modes: tuple[str, ...] = (), replay: Sequence[str] | None = None
+    ) -> None:
         self.reject_modes = set(reject_modes)
+        self.replay = None if replay is None else list(replay)
         self.requests: list[Request] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -101,6 +120,23 @@ class ChatServer:
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
+
+    @classmethod
+    def replaying(cls, actions: Sequence[str]) -> ChatServer:
+        """A server that answers the i-th request with ``{"action": actions[i]}``.
+
+        Example
+        -------
+        >>> from mags.llm import LLMClient, LLMConfig
+        >>> from mags.llm.agents import LLMChatModel
+        >>> with ChatServer.replaying(["go east"]) as server:
+        ...     model = LLMChatModel(LLMClient(LLMConfig(server.url, "none", "replay")))
+        ...     model.complete_action("Where now?", ["go east", "look"])[0]
+        ...     model.complete_action("And now?", ["go east", "look"])[0]
+        'go east'
+        'look'
+        """
+        return cls(replay=actions)
 
     @property
     def url(self) -> str:
@@ -146,6 +182,10 @@ class ChatServer:
                 return Reply.error(
                     400, f"response_format {request.response_format!r} is not supported"
                 )
+            if self.replay is not None:
+                turn = sum(1 for r in self.requests if r.response_format not in self.reject_modes)
+                action = self.replay[turn - 1] if turn <= len(self.replay) else REPLAY_DONE_ACTION
+                return Reply(content=json.dumps({"action": action}), estimated_usage=True)
             if not self._replies:
                 return Reply.error(418, "the test script has no reply left")
             return self._replies.popleft()
@@ -215,7 +255,16 @@ def _completion(request: dict[str, Any], reply: Reply) -> dict[str, Any]:
             }
         ],
     }
-    if reply.usage:
+    if reply.usage and reply.estimated_usage:
+        messages = request.get("messages", [])
+        prompt_tokens = sum(estimate_tokens(str(m.get("content", ""))) for m in messages)
+        completion_tokens = estimate_tokens(reply.content)
+        out["usage"] = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        }
+    elif reply.usage:
         prompt = sum(len(str(m.get("content", ""))) for m in request.get("messages", []))
         # Distinctive counts (not estimates) so tests can tell reported usage from estimated.
         out["usage"] = {
