@@ -29,6 +29,7 @@ import re
 from collections import Counter, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Protocol
 
 from mags.config import MemoryConfig
@@ -137,13 +138,15 @@ class LiquidMemory:
         *,
         schema: RelationSchema | None = None,
         keep_negations: bool = True,
+        path: str | Path | None = None,
     ) -> None:
         self.name = name
         extractor: Extractor = TextWorldExtractor()
         if not keep_negations:
             extractor = _WithoutNegations(extractor)
+        # In memory by default; a SQLite file at ``path`` when given (the web demo's sessions).
         self.memory = Memory.open(
-            config=config or MemoryConfig(), schema=schema, extractor=extractor
+            path, config=config or MemoryConfig(), schema=schema, extractor=extractor
         )
         self.seen_events = 0
 
@@ -386,6 +389,24 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+def variant_config(
+    name: str, config: MemoryConfig | None = None, *, capacity: int = DEFAULT_CAPACITY
+) -> MemoryConfig:
+    """The hyperparameters a liquid variant runs with: ``config`` and the variant's overrides.
+
+    Example
+    -------
+    >>> variant_config("no-decay").theta_prune, variant_config("liquid").theta_prune
+    (0.0, 0.05)
+    """
+    config = config or MemoryConfig()
+    if name == "no-decay":
+        return config.with_changes(theta_prune=0.0, tau0=1e4, tau_max=1e6)
+    if name == "capacity":
+        return config.with_changes(capacity=capacity)
+    return config
+
+
 def make_memory(
     name: str,
     config: MemoryConfig | None = None,
@@ -393,17 +414,24 @@ def make_memory(
     window: int = DEFAULT_WINDOW,
     capacity: int = DEFAULT_CAPACITY,
     summarizer: Summarizer | None = None,
+    path: str | Path | None = None,
 ) -> AgentMemory:
-    """A fresh memory variant by name (see the module docstring)."""
+    """A fresh memory variant by name (see the module docstring).
+
+    The liquid variants keep their graph in the SQLite file ``path`` when it is given
+    (in memory otherwise); the other variants ignore it.
+    """
     config = config or MemoryConfig()
     if name == "liquid":
-        return LiquidMemory(config)
+        return LiquidMemory(config, path=path)
     if name == "no-decay":
-        return LiquidMemory(config.with_changes(theta_prune=0.0, tau0=1e4, tau_max=1e6), name)
+        return LiquidMemory(variant_config(name, config), name, path=path)
     if name == "no-reconcile":
-        return LiquidMemory(config, name, schema=append_only_schema(), keep_negations=False)
+        return LiquidMemory(
+            config, name, schema=append_only_schema(), keep_negations=False, path=path
+        )
     if name == "capacity":
-        return LiquidMemory(config.with_changes(capacity=capacity), name)
+        return LiquidMemory(variant_config(name, config, capacity=capacity), name, path=path)
     if name == "none":
         return StepMemory("none", 0)
     if name == "window":
