@@ -11,8 +11,8 @@ import pytest
 from mags.cli import main
 from mags.llm import LLMClient, LLMError
 from mags.llm.agents import LLMChatModel, LLMSummarizer
-from mags.worlds.cache import WorldCache
 from mags.llm.testserver import ChatServer, Reply
+from mags.worlds.cache import WorldCache
 
 ENV_NAMES = (
     "MAGS_LLM_BASE_URL",

@@ -18,8 +18,8 @@ from pydantic import BaseModel
 from mags.core.errors import MagsError
 from mags.llm import LLMCacheError, LLMClient, LLMConfig, LLMError, ResponseCache
 from mags.llm.cache import CachedReply, cache_key
-from tests.llm.conftest import MODEL
 from mags.llm.testserver import ChatServer, Reply
+from tests.llm.conftest import MODEL
 
 MakeClient = Callable[..., LLMClient]
 ASK = [{"role": "system", "content": "You read text games."}, {"role": "user", "content": "Go?"}]

@@ -12,8 +12,8 @@ from pydantic import BaseModel
 
 from mags.core.errors import MagsError
 from mags.llm import LLMClient, LLMConfig, LLMError, LLMTimeoutError, Usage
-from tests.llm.conftest import MODEL
 from mags.llm.testserver import ChatServer, Reply
+from tests.llm.conftest import MODEL
 
 MakeClient = Callable[..., LLMClient]
 ASK = [{"role": "system", "content": "You read text games."}, {"role": "user", "content": "Go?"}]
