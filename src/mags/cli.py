@@ -111,6 +111,13 @@ def build_parser() -> argparse.ArgumentParser:
     grid.add_argument("--config", help="a TOML file of memory hyperparameters")
     grid.add_argument("--max-steps", type=int, help="step budget (default: each track's)")
     grid.add_argument("--cache", help="world cache folder (default: $MAGS_CACHE/worlds)")
+    add_llm_flags(grid)
+    grid.add_argument(
+        "--llm-replay",
+        action="store_true",
+        help="no model: the llm policy's endpoint replays a fixed random walk per game (the "
+        "same for every memory), to measure what each memory puts into its prompts",
+    )
     grid.set_defaults(run=_run_bench)
 
     play = commands.add_parser(
@@ -135,16 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--json", action="store_true", help="print the result as one JSON object")
     play.add_argument("--quiet", action="store_true", help="a progress bar instead of the game")
     play.add_argument("--cache", help="world cache folder (default: $MAGS_CACHE/worlds)")
-    play.add_argument(
-        "--llm-base-url",
-        help="OpenAI-compatible API root for --policy llm / --memory summary, e.g. "
-        "http://localhost:11434/v1 (default: $MAGS_LLM_BASE_URL, else $OPENAI_BASE_URL)",
-    )
-    play.add_argument("--llm-model", help="the model's name (default: $MAGS_LLM_MODEL)")
-    play.add_argument(
-        "--llm-api-key",
-        help="the endpoint's API key (default: $MAGS_LLM_API_KEY, else $OPENAI_API_KEY)",
-    )
+    add_llm_flags(play)
     play.set_defaults(run=_run_play)
 
     doctor = commands.add_parser(
@@ -163,6 +161,20 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--cache", help="world cache folder (default: $MAGS_CACHE/worlds)")
     doctor.set_defaults(run=_run_doctor)
     return parser
+
+
+def add_llm_flags(parser: argparse.ArgumentParser) -> None:
+    """The ``--llm-*`` flags that name an OpenAI-compatible endpoint."""
+    parser.add_argument(
+        "--llm-base-url",
+        help="OpenAI-compatible API root for --policy llm / --memory summary, e.g. "
+        "http://localhost:11434/v1 (default: $MAGS_LLM_BASE_URL, else $OPENAI_BASE_URL)",
+    )
+    parser.add_argument("--llm-model", help="the model's name (default: $MAGS_LLM_MODEL)")
+    parser.add_argument(
+        "--llm-api-key",
+        help="the endpoint's API key (default: $MAGS_LLM_API_KEY, else $OPENAI_API_KEY)",
+    )
 
 
 def _run_demo(args: argparse.Namespace) -> int:
@@ -228,8 +240,20 @@ def _run_probe(args: argparse.Namespace) -> int:
 
 
 def _run_bench(args: argparse.Namespace) -> int:
+    from mags.agents.command import llm_config
     from mags.bench.command import bench_command
 
+    wants_llm = "llm" in args.policies.split(",") or "summary" in args.memories.split(",")
+    llm = None
+    if wants_llm and not args.llm_replay:
+        what = "--policies llm" if "llm" in args.policies.split(",") else "--memories summary"
+        llm = llm_config(
+            what + " (or --llm-replay)",
+            args.llm_base_url,
+            args.llm_model,
+            args.llm_api_key,
+            os.environ,
+        )
     return bench_command(
         args.tracks,
         args.seeds,
@@ -240,6 +264,8 @@ def _run_bench(args: argparse.Namespace) -> int:
         config=args.config,
         max_steps=args.max_steps,
         cache=_worlds_cache(args),
+        llm=llm,
+        llm_replay=args.llm_replay,
     )
 
 
