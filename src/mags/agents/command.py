@@ -23,6 +23,7 @@ from mags.worlds.env import Observation
 
 if TYPE_CHECKING:
     from mags.llm.client import LLMClient
+    from mags.llm.config import LLMConfig
 
 
 def play_command(
@@ -77,6 +78,26 @@ def llm_client(
 ) -> LLMClient:
     """The client of the endpoint the flags (else the environment) name, for ``spec``."""
     from mags.llm.client import LLMClient
+
+    what = "--policy llm" if spec.policy == "llm" else "--memory summary"
+    return LLMClient(llm_config(what, base_url, model, api_key, environ))
+
+
+def llm_config(
+    what: str,
+    base_url: str | None,
+    model: str | None,
+    api_key: str | None,
+    environ: Mapping[str, str],
+) -> LLMConfig:
+    """The endpoint the ``--llm-*`` flags name, each falling back to ``environ``
+    (``MAGS_LLM_*``, else ``OPENAI_*``); an error says what ``what`` needs when neither does.
+
+    Example
+    -------
+    >>> llm_config("--policy llm", "http://localhost:8080/v1", "qwen", None, {}).model
+    'qwen'
+    """
     from mags.llm.config import LLMConfig
 
     # The flags win over the environment: they are laid over it, then read as one.
@@ -86,15 +107,13 @@ def llm_client(
         "MAGS_LLM_API_KEY": api_key,
     }
     settings = {**environ, **{name: value for name, value in flags.items() if value}}
-    what = "--policy llm" if spec.policy == "llm" else "--memory summary"
     try:
-        config = LLMConfig.from_env(settings)
+        return LLMConfig.from_env(settings)
     except InvalidInputError as error:
         raise InvalidInputError(
             f"{what} needs an OpenAI-compatible endpoint: pass --llm-base-url and "
             f"--llm-model, or set MAGS_LLM_BASE_URL and MAGS_LLM_MODEL ({error})"
         ) from None
-    return LLMClient(config)
 
 
 def _play(

@@ -8,7 +8,8 @@ and what context it would put into a prompt for a query (what an LLM policy read
 - ``none``: nothing is kept; beliefs come from the current step alone.
 - ``window``: the last ``k`` steps; beliefs from them (the latest wins), context their text.
 - ``full-history``: every step ever; beliefs are every fact ever extracted, the latest
-  statement of each (subject, relation) first; context is the whole transcript.
+  statement of each (subject, relation) first; context is the whole transcript, however
+  long (it ignores the budget: what not forgetting costs is what it is there to show).
 - ``rag``: past steps retrieved by lexical similarity to the query; beliefs come from the
   retrieved steps plus the current one.
 - ``summary``: an LLM-written running summary (needs a `Summarizer`, from the LLM adapter);
@@ -82,7 +83,8 @@ class AgentMemory(Protocol):
         ...
 
     def context(self, query: str, t: float, budget_tokens: int) -> str:
-        """Text for a prompt about ``query``, at most about ``budget_tokens`` long."""
+        """Text for a prompt about ``query``, at most about ``budget_tokens`` long (all but
+        ``full-history``, the everything baseline)."""
         ...
 
     def size(self) -> int:
@@ -243,7 +245,8 @@ class StepMemory:
         return _latest_first([b for _, bs in self.steps for b in bs] + self.current)
 
     def context(self, query: str, t: float, budget_tokens: int) -> str:
-        return _clip("\n\n".join(text for text, _ in self.steps), budget_tokens)
+        transcript = "\n\n".join(text for text, _ in self.steps)
+        return transcript if self.name == "full-history" else _clip(transcript, budget_tokens)
 
     def size(self) -> int:
         return len(self.steps)

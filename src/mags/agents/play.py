@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from mags.llm.client import LLMClient
 
 DEFAULT_MAX_STEPS = 100
+#: Decisions (the 10th, 50th, 100th) at which a result records the policy's prompt size:
+#: how what a memory puts into the prompt grows with the game.
+PROMPT_CHECKPOINTS = (10, 50, 100)
 MAP_PREDICATES = frozenset({"north_of", "south_of", "east_of", "west_of"})
 
 
@@ -70,6 +73,11 @@ class PlayResult:
     prompt_tokens: int
     completion_tokens: int
     context_tokens_per_step: float
+    prompt_tokens_at: dict[str, int]
+    """The policy's prompt tokens at its n-th decision, for the n of `PROMPT_CHECKPOINTS`
+    the game reached (keys are strings, for JSON)."""
+    cache_hits: int
+    cache_misses: int
     active_facts: int
     memory_ms_per_step: float
     policy_ms_per_step: float
@@ -135,6 +143,7 @@ def play_game(
     memory_s = policy_s = 0.0
     totals = {"llm_calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "context_tokens": 0}
     rooms: list[str] = []
+    prompt_at: dict[str, int] = {}
     try:
         observation = env.reset()
         walkthrough = len(evaluator.walkthrough)
@@ -153,6 +162,8 @@ def play_game(
                 for key in ("llm_calls", "prompt_tokens", "completion_tokens"):
                     totals[key] += getattr(decision, key)
                 totals["context_tokens"] += decision.context_tokens
+                if steps + 1 in PROMPT_CHECKPOINTS and decision.llm_calls:
+                    prompt_at[str(steps + 1)] = decision.prompt_tokens
             row = _trace_row(steps, observation, decision, memory, cost.since_last())
             log.write(row)
             if on_step is not None:
@@ -180,6 +191,9 @@ def play_game(
             prompt_tokens=totals["prompt_tokens"],
             completion_tokens=totals["completion_tokens"],
             context_tokens_per_step=totals["context_tokens"] / max(1, steps),
+            prompt_tokens_at=prompt_at,
+            cache_hits=llm.cache_hits if llm is not None else 0,
+            cache_misses=llm.cache_misses if llm is not None else 0,
             active_facts=memory.size(),
             memory_ms_per_step=1000.0 * memory_s / (steps + 1),
             policy_ms_per_step=1000.0 * policy_s / max(1, steps),

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import (
@@ -38,6 +38,9 @@ from mags.worlds.cache import WorldCache
 from mags.worlds.generate import make_games
 from mags.worlds.seeds import parse_seeds
 from mags.worlds.tracks import TRACKS, get_track
+
+if TYPE_CHECKING:
+    from mags.llm.config import LLMConfig
 
 SUMMARY_FILE = "summary.md"
 
@@ -109,6 +112,8 @@ def _command_line(
     config: str | None,
     max_steps: int | None,
     cache: WorldCache,
+    llm: LLMConfig | None = None,
+    llm_replay: bool = False,
 ) -> str:
     parts = ["mags", "bench", "--tracks", tracks]
     parts += ["--seeds", seeds] if seeds else []
@@ -117,6 +122,9 @@ def _command_line(
     parts += ["--config", config] if config else []
     parts += ["--max-steps", str(max_steps)] if max_steps is not None else []
     parts += ["--cache", str(cache.root)]
+    parts += ["--llm-replay"] if llm_replay else []
+    if llm is not None:  # the API key is never written into a report
+        parts += ["--llm-base-url", llm.base_url, "--llm-model", llm.model]
     return shlex.join(parts)
 
 
@@ -131,6 +139,8 @@ def bench_command(
     config: str | None = None,
     max_steps: int | None = None,
     cache: WorldCache | None = None,
+    llm: LLMConfig | None = None,
+    llm_replay: bool = False,
 ) -> int:
     """`mags bench`: validate, run the grid with a progress bar, write the summary and plots.
 
@@ -154,7 +164,7 @@ def bench_command(
     cells = expand_grid(games, seeds_by_game, policy_names, memory_names, max_steps)
     if not cells:
         raise InvalidInputError("no games to play: every seed of every track is skipped")
-    context = RunContext.make(memory_config, cache.root)
+    context = RunContext.make(memory_config, cache.root, llm=llm, llm_replay=llm_replay)
     out_dir = Path(out)
     progress = Progress(
         TextColumn("[bold]bench[/]"),
@@ -205,7 +215,17 @@ def bench_command(
     failed = [f"{_describe_row(r)}: {r['error']}" for r in outcome.failed]
     header = ReportHeader(
         command=_command_line(
-            tracks, seeds, policies, memories, out, workers, config, max_steps, cache
+            tracks,
+            seeds,
+            policies,
+            memories,
+            out,
+            workers,
+            config,
+            max_steps,
+            cache,
+            llm,
+            llm_replay,
         ),
         date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         git_revision=context.git_revision,

@@ -29,13 +29,15 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mags.agents.play import PlayResult, PlaySpec, play_game
+from mags.agents.play import DEFAULT_MAX_STEPS, PlayResult, PlaySpec, play_game
+from mags.bench.replay import REPLAY_MODEL, replay_actions, replay_client
 from mags.bench.results import (
     RESULTS_FILE,
     CellKey,
@@ -47,7 +49,10 @@ from mags.bench.results import (
 )
 from mags.config import MemoryConfig
 from mags.core.errors import MagsError
+from mags.llm.client import LLMClient
+from mags.llm.config import LLMConfig
 from mags.worlds.cache import WorldCache
+from mags.worlds.tracks import TRACKS
 
 
 @dataclass(frozen=True)
@@ -101,8 +106,8 @@ def expand_grid(
     return list(cells)
 
 
-def config_hash(config: MemoryConfig) -> str:
-    """A short, stable hash of a config's values (12 hex digits).
+def config_hash(config: MemoryConfig, llm: str | None = None) -> str:
+    """A short, stable hash of a config's values and the LLM endpoint's label (12 hex digits).
 
     Example
     -------
@@ -110,8 +115,11 @@ def config_hash(config: MemoryConfig) -> str:
     True
     >>> config_hash(MemoryConfig()) == config_hash(MemoryConfig(eta=0.4))
     False
+    >>> config_hash(MemoryConfig()) == config_hash(MemoryConfig(), "replay")
+    False
     """
-    text = json.dumps(config.to_dict(), sort_keys=True)
+    values = config.to_dict() if llm is None else {**config.to_dict(), "llm": llm}
+    text = json.dumps(values, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
@@ -143,21 +151,52 @@ def git_revision(where: str | os.PathLike[str] | None = None) -> str:
 
 @dataclass(frozen=True)
 class RunContext:
-    """What every row of one run records, and what a worker needs besides its cell."""
+    """What every row of one run records, and what a worker needs besides its cell.
+
+    LLM cells (the ``llm`` policy, the ``summary`` memory) call ``llm``, or with
+    ``llm_replay`` a replay endpoint per game (`mags.bench.replay`); which one is part of
+    the config hash, so replayed and real rows never stand in for each other on resume.
+    """
 
     config: MemoryConfig
     config_hash: str
     git_revision: str
     cache_root: str | None = None
+    llm: LLMConfig | None = None
+    llm_replay: bool = False
 
     @classmethod
     def make(
-        cls, config: MemoryConfig | None = None, cache_root: str | os.PathLike[str] | None = None
+        cls,
+        config: MemoryConfig | None = None,
+        cache_root: str | os.PathLike[str] | None = None,
+        *,
+        llm: LLMConfig | None = None,
+        llm_replay: bool = False,
     ) -> RunContext:
         """A context for `config` (default: the defaults) at this checkout's revision."""
         config = config or MemoryConfig()
         root = str(cache_root) if cache_root is not None else None
-        return cls(config, config_hash(config), git_revision(), root)
+        label = llm_label(llm, llm_replay)
+        return cls(config, config_hash(config, label), git_revision(), root, llm, llm_replay)
+
+    @property
+    def llm_label(self) -> str | None:
+        """What answers the LLM cells: ``replay``, ``MODEL@BASE_URL``, or None."""
+        return llm_label(self.llm, self.llm_replay)
+
+
+def llm_label(llm: LLMConfig | None, replay: bool) -> str | None:
+    """How a run names its LLM endpoint in rows and hashes.
+
+    Example
+    -------
+    >>> llm_label(None, True), llm_label(None, False)
+    ('replay', None)
+    """
+    if replay:
+        return REPLAY_MODEL
+    return f"{llm.model}@{llm.base_url}" if llm is not None else None
 
 
 def _now() -> str:
@@ -171,6 +210,7 @@ def _row(cell: Cell, context: RunContext, result: Row, started_at: str, error: s
         "max_steps": cell.max_steps,
         "config": context.config.to_dict(),
         "config_hash": context.config_hash,
+        "llm": context.llm_label,
         "git_revision": context.git_revision,
         "started_at": started_at,
         "error": error,
@@ -205,12 +245,36 @@ def run_cell(cell: Cell, context: RunContext) -> Row:
     started_at = _now()
     cache = WorldCache(context.cache_root) if context.cache_root else None
     try:
-        result = play_game(cell.spec(), cache=cache, config=context.config)
+        with _llm_client(cell, context, cache) as llm:
+            result = play_game(cell.spec(), cache=cache, config=context.config, llm=llm)
     except MagsError as exc:
         return failed_row(cell, context, str(exc), started_at)
     except Exception as exc:  # one broken game must not lose the grid: record and go on
         return failed_row(cell, context, f"{type(exc).__name__}: {exc}", started_at)
     return _row(cell, context, result.to_json(), started_at, None)
+
+
+@contextmanager
+def _llm_client(
+    cell: Cell, context: RunContext, cache: WorldCache | None
+) -> Iterator[LLMClient | None]:
+    """The client an LLM cell calls (a replay endpoint per game with ``llm_replay``)."""
+    if cell.policy != "llm" and cell.memory != "summary":
+        yield None
+    elif context.llm_replay:
+        steps = cell.max_steps or _step_budget(cell.game)
+        with replay_client(replay_actions(cell.game, cell.seed, steps, cache)) as client:
+            yield client
+    elif context.llm is not None:
+        with LLMClient(context.llm) as client:
+            yield client
+    else:
+        yield None  # play_game then says what is missing
+
+
+def _step_budget(game: str) -> int:
+    """The steps a game gets when the cell sets none: its track's budget, or the default."""
+    return TRACKS[game].step_budget if game in TRACKS else DEFAULT_MAX_STEPS
 
 
 def _ignore_sigint() -> None:
