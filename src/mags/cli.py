@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from mags.core.errors import MagsError
+from mags.viz.command import add_viz_command
 
 if TYPE_CHECKING:
     from mags.config import MemoryConfig
@@ -160,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--json", action="store_true", help="print the checks as a JSON list")
     doctor.add_argument("--cache", help="world cache folder (default: $MAGS_CACHE/worlds)")
     doctor.set_defaults(run=_run_doctor)
+
+    add_viz_command(commands)
     return parser
 
 
