@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from mags.core.errors import MagsError
 from mags.viz.command import add_viz_command
+from mags.web.command import add_web_commands
 
 if TYPE_CHECKING:
     from mags.config import MemoryConfig
@@ -163,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.set_defaults(run=_run_doctor)
 
     add_viz_command(commands)
+    add_web_commands(commands)
     return parser
 
 
