@@ -371,8 +371,8 @@ class FrameRenderer:
             )
         )
         text = " ".join(frame.observation.split())
-        lines = textwrap.wrap(text, 58)[:9]
-        if len(textwrap.wrap(text, 58)) > 9:
+        lines = textwrap.wrap(text, 52)[:9]
+        if len(textwrap.wrap(text, 52)) > 9:
             lines[-1] += " …"
         self.observation.set_text("\n".join(lines))
 
@@ -420,7 +420,7 @@ def write_frames(
             small = image.resize(
                 (GIF_WIDTH, round(image.height * GIF_WIDTH / image.width)), Image.Resampling.LANCZOS
             )
-            images.append(small.quantize(colors=96, method=Image.Quantize.MEDIANCUT))
+            images.append(small.quantize(colors=255, method=Image.Quantize.FASTOCTREE))
         if on_frame is not None:
             on_frame(i)
     if gif is not None and images:
