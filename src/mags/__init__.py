@@ -25,12 +25,13 @@ from mags.core.errors import (
 from mags.core.model import Episode, Event, Fact, FactView, Negation
 from mags.core.retrieve import Recall
 from mags.core.schema import RelationSchema, RelationSpec, default_schema
-from mags.extract.base import Extraction, ExtractionContext, Extractor
+from mags.extract.base import ConflictJudge, Extraction, ExtractionContext, Extractor
 from mags.memory import Memory
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ConflictJudge",
     "Episode",
     "Event",
     "Extraction",

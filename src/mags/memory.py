@@ -20,13 +20,15 @@ from mags.core.errors import (
 from mags.core.model import Episode, Event, Fact, FactView, Negation
 from mags.core.retrieve import Recall
 from mags.core.schema import RelationSchema, default_schema
-from mags.extract.base import Extraction, ExtractionContext, Extractor
+from mags.extract.base import ConflictJudge, Extraction, ExtractionContext, Extractor
 from mags.store.base import Store
 from mags.store.memory import InMemoryStore
 from mags.store.sqlite import SQLiteStore
 
 T = TypeVar("T")
 KNOWN_NAMES_FOR_EXTRACTOR = 1000
+#: At most this many current facts go to the conflict judge per observation (strongest).
+JUDGE_CANDIDATES = 20
 
 
 class Memory:
@@ -56,11 +58,13 @@ class Memory:
         store: Store,
         extractor: Extractor | None = None,
         *,
+        judge: ConflictJudge | None = None,
         read_only: bool = False,
     ) -> None:
         self._core = core
         self._store = store
         self._extractor = extractor
+        self._judge = judge
         self._read_only = read_only
         self._lock = threading.RLock()
         self._closed = False
@@ -73,15 +77,19 @@ class Memory:
         *,
         schema: RelationSchema | None = None,
         extractor: Extractor | None = None,
+        judge: ConflictJudge | None = None,
         read_only: bool = False,
     ) -> Memory:
         """Open a memory: in memory when ``path`` is None, else the SQLite file at ``path``
-        (created if missing, restored exactly if it exists)."""
+        (created if missing, restored exactly if it exists).
+
+        ``extractor`` turns observations into facts (`observe`); ``judge``, if given,
+        decides conflicts the schema cannot (at most one call per observation)."""
         core = MemoryCore(config or MemoryConfig(), schema or default_schema())
         store: Store = InMemoryStore() if path is None else SQLiteStore(path, read_only=read_only)
         state = store.load()
         core.graph.restore(state.entities, state.facts, state.episodes, state.events)
-        return cls(core, store, extractor, read_only=read_only and path is not None)
+        return cls(core, store, extractor, judge=judge, read_only=read_only and path is not None)
 
     # ------------------------------------------------------------------ plumbing
     def _write(self, operation: Callable[[], T], *, persist: bool = True) -> T:
@@ -146,8 +154,11 @@ class Memory:
         ``extra`` is handed to the extractor beside the text (e.g. a game's admissible
         commands); only the text is stored.
 
-        If extraction fails, the episode is still kept (with no facts) and `ExtractionError`
-        says why; the graph is unchanged.
+        With a conflict judge, the current facts it finds contradicted (among those the
+        schema cannot decide) are closed in the same write.
+
+        If extraction or the judge fails, the episode is still kept (with no facts) and
+        `ExtractionError` says why; the graph is unchanged.
         """
         with self._lock:
             clean_text, t = self._core.check_observation(text, t, source)
@@ -164,9 +175,10 @@ class Memory:
                     raise ExtractionError(
                         f"extractor returned {type(extraction).__name__}, expected Extraction"
                     )
+                judged = self._judged(clean_text, extraction)
                 return self._write(
                     lambda: self._core.observe(
-                        clean_text, t, source, extraction.facts, extraction.negations
+                        clean_text, t, source, extraction.facts, extraction.negations, judged
                     )
                 )
             except (StoreError, MemoryError, KeyboardInterrupt):
@@ -180,6 +192,20 @@ class Memory:
                     f"extraction failed for the observation at t={t}: {exc}. "
                     f"The text is kept as episode {episode.id}; the graph is unchanged."
                 ) from exc
+
+    def _judged(self, text: str, extraction: Extraction) -> list[int]:
+        """The current facts the judge finds contradicted (no call without candidates)."""
+        if self._judge is None or not extraction.facts:
+            return []
+        candidates = self._core.undecided_conflicts(extraction.facts, JUDGE_CANDIDATES)
+        if not candidates:
+            return []
+        new = [
+            (f.subject, f.relation, f.object) if isinstance(f, Fact) else (f[0], f[1], f[2])
+            for f in extraction.facts
+        ]
+        verdict = set(self._judge.judge(text, new, candidates))
+        return [c.id for c in candidates if c.id in verdict]
 
     def _known_names(self) -> tuple[str, ...]:
         graph = self._core.graph

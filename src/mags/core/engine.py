@@ -18,9 +18,9 @@ from mags.core.errors import InvalidInputError, NotFoundError
 from mags.core.graph import ChangeSet, LiquidGraph
 from mags.core.model import Episode, Event, FactRecord, FactView, Negation
 from mags.core.prune import enforce_capacity, prune_decayed
-from mags.core.reconcile import assert_fact, negate
+from mags.core.reconcile import assert_fact, negate, supersede
 from mags.core.retrieve import Recall, recall
-from mags.core.schema import DIRECTIONS, RelationSchema
+from mags.core.schema import DIRECTIONS, RelationSchema, RelationSpec
 from mags.core.validate import (
     MAX_TEXT_CHARS,
     ValidFact,
@@ -93,15 +93,55 @@ class MemoryCore:
         source: str | None,
         facts: Sequence[Any],
         negations: Sequence[Negation],
+        judged: Sequence[int] = (),
     ) -> Episode:
-        """Store an episode and apply what was extracted from it (already validated)."""
+        """Store an episode and apply what was extracted from it (already validated).
+
+        ``judged`` are current facts a conflict judge found contradicted by this
+        observation (ids from `undecided_conflicts`); they are closed like negative evidence.
+        """
         episode_id = self.graph.next_episode_id
         valid = check_facts(facts, self.graph.schema)
         patterns = [check_negation(n, self.graph.schema) for n in negations]
-        ids = self._apply(valid, patterns, t, source, episode=episode_id)
+        ids = self._apply(valid, patterns, t, source, episode=episode_id, judged=judged)
         episode = self.graph.add_episode(t, text, source, tuple(ids))
         self.graph.emit("observe", t, ids, data={"episode": episode.id, "source": source})
         return episode
+
+    def undecided_conflicts(self, facts: Sequence[Any], limit: int) -> list[FactView]:
+        """Current facts that new ``facts`` may contradict where the schema cannot tell.
+
+        The schema decides slots (one location, one of open/closed/locked, one room to the
+        north). For a relation without slots it cannot: ``alice likes tea`` may or may not
+        end ``alice likes coffee``, and ``alice dislikes tea`` surely ends ``alice likes
+        tea``. Those candidates — current facts with the new fact's subject and relation but
+        another object, or its subject and object under another slot-less relation — are
+        what a conflict judge is asked about: the strongest ``limit`` of them. Nothing is
+        changed here.
+        """
+        graph = self.graph
+        t = graph.now
+        candidates: dict[int, float] = {}
+        for fact in check_facts(facts, graph.schema):
+            if _has_slots(fact.spec):
+                continue
+            subject = graph.find_entity(fact.subject)
+            obj = graph.find_entity(fact.object)
+            if subject is None:
+                continue  # nothing is known about the subject yet
+            for fid in graph.adjacency.get(subject, ()):
+                current = graph.facts[fid]
+                if current.subject != subject or _has_slots(
+                    graph.schema.relations[current.relation]
+                ):
+                    continue
+                same_relation = current.relation == fact.spec.name
+                if (same_relation and current.object != obj) or (
+                    not same_relation and obj is not None and current.object == obj
+                ):
+                    candidates[fid] = strength_at(current, t)
+        strongest = sorted(candidates, key=lambda fid: (-candidates[fid], fid))[:limit]
+        return [self.view(graph.facts[fid], t) for fid in sorted(strongest)]
 
     def record_failed_episode(self, text: str, t: float, source: str | None, error: str) -> Episode:
         """Keep an observation whose extraction failed: evidence is never thrown away."""
@@ -126,6 +166,7 @@ class MemoryCore:
         t: float,
         source: str | None,
         episode: int | None,
+        judged: Sequence[int] = (),
     ) -> list[int]:
         graph = self.graph
         batch = graph.next_batch
@@ -146,6 +187,9 @@ class MemoryCore:
         for relation, subject, obj in negations:
             for fid in negate(graph, relation, subject, obj, t, keep=asserted):
                 asserted.discard(fid)
+        for fid in judged:
+            if fid in graph.active and fid not in asserted:
+                supersede(graph, graph.facts[fid], t, by=None, reason="judge")
         consolidate(graph, range(first_new_entity, graph.next_entity_id), t)
         self._settle(t)
         # A fact merged into its twin is reported under the twin's id.
@@ -368,3 +412,8 @@ class MemoryCore:
             "episodes": len(g.episodes),
             "events": len(g.events),
         }
+
+
+def _has_slots(spec: RelationSpec) -> bool:
+    """Whether the schema decides this relation's conflicts by itself."""
+    return bool(spec.group or spec.functional or spec.inverse_functional or spec.state_values)

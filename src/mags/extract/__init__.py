@@ -1,5 +1,5 @@
 """Turning text into facts: the extractor protocol (the TextWorld and LLM extractors plug in)."""
 
-from mags.extract.base import Extraction, ExtractionContext, Extractor
+from mags.extract.base import ConflictJudge, Extraction, ExtractionContext, Extractor
 
-__all__ = ["Extraction", "ExtractionContext", "Extractor"]
+__all__ = ["ConflictJudge", "Extraction", "ExtractionContext", "Extractor"]

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from mags.core.model import Fact, Negation
+from mags.core.model import Fact, FactView, Negation
 
 
 @dataclass(frozen=True)
@@ -47,4 +47,32 @@ class Extractor(Protocol):
 
     def extract(self, text: str, context: ExtractionContext) -> Extraction:
         """Facts and negations found in ``text``."""
+        ...
+
+
+@runtime_checkable
+class ConflictJudge(Protocol):
+    """Decides conflicts the relation schema cannot: which current facts an observation ends.
+
+    `Memory.observe` asks it at most once per observation, and only when there are
+    candidates (see `MemoryCore.undecided_conflicts`); it returns the ids of the
+    ``candidates`` that are no longer true. They are closed like negative evidence.
+
+    Example
+    -------
+    >>> class Opposites:
+    ...     def judge(self, text, new_facts, candidates):
+    ...         return [c.id for c in candidates
+    ...                 if (c.subject, c.object) in {(s, o) for s, _, o in new_facts}]
+    >>> isinstance(Opposites(), ConflictJudge)
+    True
+    """
+
+    def judge(
+        self,
+        text: str,
+        new_facts: Sequence[tuple[str, str, str]],
+        candidates: Sequence[FactView],
+    ) -> Sequence[int]:
+        """Ids of ``candidates`` that ``text`` and ``new_facts`` make untrue."""
         ...

@@ -6,6 +6,7 @@ that traces and bench results can record; change the wording, bump the version.
 - ``action``: the LLM policy's choice of one command (`action_messages`).
 - ``summary``: the summary memory's rewrite of its running summary (`summary_messages`).
 - ``extract``: the LLM extractor's facts from one observation (`extraction_messages`).
+- ``judge``: the conflict judge's verdict on facts the schema cannot decide (`judge_messages`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Mapping, Sequence
 ACTION_PROMPT_VERSION = "action-v1"
 SUMMARY_PROMPT_VERSION = "summary-v1"
 EXTRACT_PROMPT_VERSION = "extract-v1"
+JUDGE_PROMPT_VERSION = "judge-v1"
 
 #: At most this many known entity names go into an extraction prompt.
 EXTRACT_KNOWN_ENTITIES = 100
@@ -150,3 +152,48 @@ def extraction_messages(
         {"role": "system", "content": _EXTRACT_SYSTEM},
         {"role": "user", "content": "\n".join(lines)},
     ]
+
+
+_JUDGE_SYSTEM = (
+    "You maintain an agent's memory, a graph of facts (subject, relation, object). A new "
+    "observation brought new facts. Some facts already in memory may no longer be true "
+    "because of them: a fact is contradicted only when it cannot be true together with the "
+    "new facts or the observation (someone who now dislikes tea no longer likes it; someone "
+    "who likes coffee may still like tea). Answer with a JSON object "
+    '{"contradicted": [<numbers>]} listing the numbers of the memory facts that are no longer '
+    "true; an empty list when none is."
+)
+
+
+def judge_messages(
+    observation: str,
+    new_facts: Sequence[tuple[str, str, str]],
+    candidates: Sequence[tuple[str, str, str]],
+) -> list[dict[str, str]]:
+    """The chat messages asking which ``candidates`` the new facts contradict (version
+    `JUDGE_PROMPT_VERSION`). Candidates are numbered from 1; the reply names numbers.
+
+    Example
+    -------
+    >>> messages = judge_messages(
+    ...     "Alice: I can't stand tea.", [("alice", "dislikes", "tea")],
+    ...     [("alice", "likes", "tea")])
+    >>> print(messages[1]["content"])
+    Observation:
+    Alice: I can't stand tea.
+    <BLANKLINE>
+    New facts:
+    - alice dislikes tea
+    <BLANKLINE>
+    Facts in memory:
+    1. alice likes tea
+    <BLANKLINE>
+    Reply as JSON: {"contradicted": [<numbers of the memory facts no longer true>]}
+    """
+    new = "\n".join(f"- {s} {r} {o}" for s, r, o in new_facts)
+    old = "\n".join(f"{i}. {s} {r} {o}" for i, (s, r, o) in enumerate(candidates, start=1))
+    user = (
+        f"Observation:\n{observation}\n\nNew facts:\n{new}\n\nFacts in memory:\n{old}\n\n"
+        'Reply as JSON: {"contradicted": [<numbers of the memory facts no longer true>]}'
+    )
+    return [{"role": "system", "content": _JUDGE_SYSTEM}, {"role": "user", "content": user}]
