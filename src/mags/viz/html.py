@@ -95,7 +95,8 @@ _PAGE = """<!DOCTYPE html>
  #slider { flex: 1; }
  button { font: inherit; padding: 3px 12px; }
  main { display: flex; gap: 12px; padding: 12px 16px; }
- #graph { flex: 3; max-height: calc(100vh - 110px); background: #fff; border: 1px solid #ddd; border-radius: 6px; }
+ #graph { flex: 3; max-height: calc(100vh - 110px); background: #fff; border: 1px solid #ddd;
+   border-radius: 6px; }
  aside { flex: 1.3; min-width: 280px; display: flex; flex-direction: column; gap: 10px; }
  .box { background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 8px 10px; }
  #observation { white-space: pre-wrap; font-style: italic; max-height: 9em; overflow: auto; }
