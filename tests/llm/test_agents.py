@@ -151,3 +151,12 @@ def test_the_summarizer_keeps_the_summary_when_a_call_fails(
     assert (summarizer.usage.calls, summarizer.usage.failures) == (1, 1)
     assert summarizer.usage.completion_tokens == 7
     assert "at most 75 words" in server.requests[0].body["messages"][-1]["content"]
+
+
+def test_the_summarizer_keeps_the_summary_when_the_answer_is_empty(
+    make_client: Callable[..., LLMClient], server: ChatServer
+) -> None:
+    server.script(Reply.text("In the kitchen."), Reply.text("<think>hmm</think>  "))
+    summarizer = LLMSummarizer(make_client())
+    summary = summarizer.summarize("", "-= Kitchen =-", 100)
+    assert summarizer.summarize(summary, "You wait.", 100) == "In the kitchen."

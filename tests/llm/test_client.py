@@ -185,6 +185,23 @@ def test_rejected_json_schema_falls_back_to_json_object_and_is_remembered(
     assert [r.response_format for r in server.requests][2:] == ["json_object"]
 
 
+def test_a_remembered_mode_refused_later_falls_back_again(
+    make_client: MakeClient, server: ChatServer
+):
+    # A server that took json_schema once may refuse it for another (e.g. nested) schema.
+    server.script(Reply.json(GOOD), Reply.error(400, "schema too complex"), Reply.json(GOOD))
+    client = make_client()
+    client.complete_json(ASK, Action)
+    assert client.mode == "json_schema"
+    answer, _ = client.complete_json(ASK, Action)
+    assert answer.command == "open fridge" and client.mode == "json_object"
+    assert [r.response_format for r in server.requests] == [
+        "json_schema",
+        "json_schema",
+        "json_object",
+    ]
+
+
 def test_no_structured_output_at_all_falls_back_to_plain_text(
     make_client: MakeClient, server: ChatServer
 ):

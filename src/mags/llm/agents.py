@@ -114,8 +114,7 @@ class LLMChatModel(_Counted):
 class LLMSummarizer(_Counted):
     """`mags.agents.memories.Summarizer` over an `LLMClient`: one text call per step.
 
-    A call that fails for good leaves the summary unchanged (the step is still kept by the
-    memory's step list).
+    A call that fails for good, or answers nothing, leaves the summary unchanged.
     """
 
     def summarize(self, summary: str, step_text: str, budget_tokens: int) -> str:
@@ -128,7 +127,8 @@ class LLMSummarizer(_Counted):
             self._failed(error)
             return summary
         self._succeeded(usage)
-        return strip_think(text)
+        # An empty answer (a model that only "thought") must not wipe what was known.
+        return strip_think(text).strip() or summary
 
 
 def closest_command(answer: str, admissible: list[str]) -> str:

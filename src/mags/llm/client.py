@@ -251,8 +251,12 @@ class LLMClient:
     def _structured_call(
         self, messages: Sequence[Message], schema: type[pydantic.BaseModel]
     ) -> tuple[str, Usage]:
-        """One reply in the remembered mode, or in the first mode the endpoint accepts."""
-        modes: Sequence[Mode] = (self._mode,) if self._mode is not None else MODES
+        """One reply in the best mode the endpoint accepts, from the remembered one down.
+
+        A mode that worked once can still be refused later (a server that takes a flat
+        schema but not a nested one), so a refusal falls back to the weaker modes here too.
+        """
+        modes: Sequence[Mode] = MODES[MODES.index(self._mode) :] if self._mode else MODES
         requests = [
             (_with_instruction(messages, schema, mode), _response_format(mode, schema))
             for mode in modes
