@@ -1,0 +1,391 @@
+// The live graph: a Cytoscape view updated in place, element by element, from Graph payloads.
+// Nodes are entities (id: the name), edges are active facts (id: "f" + fact id). What left the
+// active graph in a step is animated by its cause, read from the step's events: a superseded
+// fact flashes red then fades to history, an archived one greys and fades out, merged nodes
+// slide into the one they merged with, a split node pulses.
+
+import { placeNodes } from "./layout.js";
+
+export const KINDS = {
+  room: { shape: "round-rectangle", fill: "#dbeafe", line: "#2563eb", label: "room" },
+  container: { shape: "barrel", fill: "#fef3c7", line: "#d97706", label: "container" },
+  supporter: { shape: "round-hexagon", fill: "#ecfccb", line: "#65a30d", label: "supporter" },
+  person: { shape: "round-pentagon", fill: "#ede9fe", line: "#7c3aed", label: "person" },
+  door: { shape: "rectangle", fill: "#ffedd5", line: "#ea580c", label: "door" },
+  state: { shape: "round-diamond", fill: "#fce7f3", line: "#db2777", label: "state" },
+  direction: { shape: "round-triangle", fill: "#f1f5f9", line: "#94a3b8", label: "direction" },
+  thing: { shape: "ellipse", fill: "#f8fafc", line: "#475569", label: "thing" },
+};
+const OTHER = { shape: "ellipse", fill: "#f5f5f4", line: "#78716c" };
+const AGE_SPAN = 25; // steps over which an edge's colour goes from new to old
+const FRESH = "#0d9488";
+const OLD = "#94a3b8";
+
+function style() {
+  const rules = [
+    {
+      selector: "node",
+      style: {
+        shape: OTHER.shape,
+        "background-color": OTHER.fill,
+        "border-color": OTHER.line,
+        "border-width": 1.5,
+        width: 22,
+        height: 22,
+        label: "data(id)",
+        "font-family": "Inter, system-ui, sans-serif",
+        "font-size": 13,
+        color: "#1e293b",
+        "text-valign": "bottom",
+        "text-margin-y": 4,
+        "text-background-color": "#ffffff",
+        "text-background-opacity": 0.75,
+        "text-background-padding": 1,
+        "min-zoomed-font-size": 4,
+      },
+    },
+    {
+      selector: "node[kind = 'room']",
+      style: {
+        // Wide enough for the name (Cytoscape's width "label" is deprecated and unreliable).
+        width: (node) => Math.max(48, node.id().length * 8.5 + 22),
+        height: 30,
+        "text-valign": "center",
+        "text-margin-y": 0,
+        "font-size": 14,
+        "font-weight": 600,
+        "text-background-opacity": 0,
+        color: "#1e3a8a",
+        "border-width": 2,
+      },
+    },
+    { selector: "node[kind = 'state']", style: { width: 16, height: 16, "font-size": 12, color: "#9d174d" } },
+    { selector: "node[kind = 'direction']", style: { width: 14, height: 14, "font-size": 11, color: "#64748b" } },
+    {
+      selector: "edge",
+      style: {
+        width: `mapData(strength, 0, 1, 0.8, 6)`,
+        "line-color": `mapData(age, 0, ${AGE_SPAN}, ${FRESH}, ${OLD})`,
+        "target-arrow-color": `mapData(age, 0, ${AGE_SPAN}, ${FRESH}, ${OLD})`,
+        "target-arrow-shape": "triangle",
+        "arrow-scale": 0.7,
+        opacity: "mapData(strength, 0, 1, 0.35, 1)",
+        "curve-style": "bezier",
+        label: "data(label)",
+        "font-size": 9,
+        color: "#475569",
+        "text-rotation": "autorotate",
+        "text-background-color": "#ffffff",
+        "text-background-opacity": 0.8,
+        "text-background-padding": 1,
+        "min-zoomed-font-size": 8,
+      },
+    },
+    { selector: "edge.fresh", style: { "overlay-color": "#22c55e", "overlay-opacity": 0.25, "overlay-padding": 4 } },
+    {
+      selector: "edge.superseded",
+      style: {
+        "line-color": "#dc2626",
+        "target-arrow-color": "#dc2626",
+        "line-style": "dashed",
+        "overlay-color": "#ef4444",
+        "overlay-opacity": 0.3,
+        "overlay-padding": 5,
+        color: "#b91c1c",
+      },
+    },
+    {
+      selector: "edge.archived",
+      style: { "line-color": "#a8a29e", "target-arrow-color": "#a8a29e", "line-style": "dotted" },
+    },
+    { selector: "node.fresh", style: { "overlay-color": "#22c55e", "overlay-opacity": 0.22, "overlay-padding": 6 } },
+    { selector: "node.split", style: { "overlay-color": "#a855f7", "overlay-opacity": 0.35, "overlay-padding": 8 } },
+    { selector: "node.merging", style: { "overlay-color": "#a855f7", "overlay-opacity": 0.3, "overlay-padding": 6 } },
+    { selector: ".recalled", style: { "underlay-color": "#facc15", "underlay-opacity": 0.55, "underlay-padding": 6 } },
+    { selector: "edge:selected", style: { "line-color": "#0f172a", "target-arrow-color": "#0f172a", opacity: 1 } },
+    { selector: "node:selected", style: { "border-width": 3, "border-color": "#0f172a" } },
+  ];
+  for (const [kind, k] of Object.entries(KINDS)) {
+    rules.splice(1, 0, {
+      selector: `node[kind = '${kind}']`,
+      style: { shape: k.shape, "background-color": k.fill, "border-color": k.line },
+    });
+  }
+  return rules;
+}
+
+/** The Cytoscape view of the memory graph, updated in place. */
+export class GraphView {
+  constructor(container, { onFact, onNode, onBackground, onHover }) {
+    this.container = container;
+    this.positions = new Map(); // every node ever shown: where it was, so it comes back there
+    this.cy = cytoscape({
+      container,
+      style: style(),
+      elements: [],
+      minZoom: 0.15,
+      maxZoom: 3,
+      boxSelectionEnabled: false,
+      textureOnViewport: true,
+      hideEdgesOnViewport: false,
+    });
+    window.magsGraph = this.cy;
+    this.cy.on("tap", "edge", (e) => onFact(e.target.data("fact")));
+    this.cy.on("tap", "node", (e) => onNode(e.target.id()));
+    this.cy.on("tap", (e) => e.target === this.cy && onBackground());
+    this.cy.on("mouseover", "edge, node", (e) => onHover(e.target, e.renderedPosition));
+    this.cy.on("mouseout", "edge, node", () => onHover(null));
+    this.cy.on("dragfree", "node", (e) => this.positions.set(e.target.id(), { ...e.target.position() }));
+  }
+
+  /** Forget everything (a new world). */
+  clear() {
+    this.cy.elements().stop(true, false);
+    this.cy.elements().remove();
+    this.positions.clear();
+    this.count();
+  }
+
+  /**
+   * Show `graph`, changing only what differs from what is on screen.
+   *
+   * @param {object} graph a Graph of the contract
+   * @param {object[]} events the events that led here (explain removals); [] for a jump in time
+   * @param {number} pace milliseconds available for animations; 0 for none
+   */
+  show(graph, events = [], pace = 900) {
+    const cy = this.cy;
+    const step = graph.step;
+    const causes = removalCauses(events);
+    const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
+    for (const f of graph.edges) {
+      // An edge needs both ends even if the payload left an end out.
+      if (!nodes.has(f.subject)) nodes.set(f.subject, { id: f.subject, kind: f.subject_kind || "thing" });
+      if (!nodes.has(f.object)) nodes.set(f.object, { id: f.object, kind: f.object_kind || "thing" });
+    }
+    const edges = new Map(graph.edges.map((f) => [`f${f.id}`, f]));
+    const firstPaint = cy.nodes().length === 0;
+
+    cy.startBatch();
+    // Edges that left: animate by cause, then remove.
+    cy.edges().forEach((edge) => {
+      if (edges.has(edge.id())) return;
+      if (edge.hasClass("leaving")) return;
+      this.leave(edge, causes.get(edge.data("fact")) || "archived", pace);
+    });
+    // Nodes that left: slide into a merge partner, or fade.
+    const merges = mergeTargets(events, cy, edges);
+    cy.nodes().forEach((node) => {
+      if (nodes.has(node.id()) || node.hasClass("leaving")) return;
+      this.leaveNode(node, merges.get(node.id()), pace);
+    });
+    // Nodes: new ones added (placed below), kinds kept current, returning ones revived.
+    const added = [];
+    for (const n of nodes.values()) {
+      const node = cy.getElementById(n.id);
+      if (node.length) {
+        if (node.hasClass("leaving")) revive(node);
+        if (node.data("kind") !== n.kind) node.data("kind", n.kind);
+      } else {
+        added.push({ group: "nodes", data: { id: n.id, kind: n.kind } });
+      }
+    }
+    const newNodes = cy.add(added);
+    // Edges: add new ones, re-point moved ones (merge, split), refresh the rest.
+    const newEdges = [];
+    for (const [id, f] of edges) {
+      const data = edgeData(f, step);
+      const edge = cy.getElementById(id);
+      if (!edge.length) {
+        newEdges.push({ group: "edges", data });
+        continue;
+      }
+      if (edge.hasClass("leaving")) revive(edge);
+      if (edge.data("source") !== f.subject || edge.data("target") !== f.object) {
+        edge.move({ source: f.subject, target: f.object });
+      }
+      const { id: _id, source: _s, target: _t, ...changed } = data;
+      edge.data(changed);
+    }
+    const freshEdges = cy.add(newEdges);
+    placeNodes(cy, newNodes, this.positions);
+    cy.endBatch();
+
+    if (pace > 0 && !firstPaint) {
+      flash(newNodes, "fresh", pace * 1.5);
+      flash(freshEdges, "fresh", pace * 1.5);
+      flash(splitNodes(events, cy, edges), "split", pace * 1.5);
+    }
+    if (firstPaint) {
+      cy.fit(undefined, 40);
+      // A handful of nodes would be blown up to the maximum zoom; keep them at reading size.
+      if (cy.zoom() > 1.1) {
+        cy.zoom(1.1);
+        cy.center();
+      }
+    } else if (newNodes.length) {
+      this.keepInView(newNodes, pace);
+    }
+    this.count(step);
+  }
+
+  leave(edge, cause, pace) {
+    edge.addClass("leaving");
+    if (pace <= 0) {
+      edge.remove();
+      return;
+    }
+    edge.addClass(cause);
+    const hold = cause === "superseded" ? pace * 0.6 : pace * 0.2;
+    edge
+      .delay(hold)
+      .animate({ style: { opacity: 0 } }, { duration: pace, complete: () => edge.removed() || edge.remove() });
+  }
+
+  leaveNode(node, target, pace) {
+    node.addClass("leaving");
+    if (pace <= 0) {
+      node.remove();
+      return;
+    }
+    const done = () => node.removed() || node.remove();
+    if (target) {
+      node.addClass("merging");
+      node.animate({ position: { ...target.position() }, style: { opacity: 0 } }, { duration: pace, complete: done });
+    } else {
+      node.delay(pace * 0.4).animate({ style: { opacity: 0 } }, { duration: pace, complete: done });
+    }
+  }
+
+  // Pan (never zoom in) so that new nodes are on screen; the layout itself never moves.
+  keepInView(nodes, pace) {
+    const ext = this.cy.extent();
+    const box = nodes.boundingBox();
+    const inside = box.x1 >= ext.x1 && box.x2 <= ext.x2 && box.y1 >= ext.y1 && box.y2 <= ext.y2;
+    if (inside) return;
+    const all = this.cy.elements().boundingBox();
+    const zoom = Math.min(this.cy.zoom(), fitZoom(this.cy, all));
+    this.cy.stop(true);
+    this.cy.animate(
+      { zoom, center: { eles: this.cy.elements() } },
+      { duration: Math.min(400, Math.max(0, pace / 2)) },
+    );
+  }
+
+  /** Give recalled facts (and their ends) a glow; [] clears it. */
+  highlight(factIds) {
+    this.cy.elements(".recalled").removeClass("recalled");
+    for (const id of factIds) {
+      const edge = this.cy.getElementById(`f${id}`);
+      edge.addClass("recalled");
+      edge.connectedNodes().addClass("recalled");
+    }
+  }
+
+  select(factId) {
+    this.cy.elements(":selected").unselect();
+    if (factId != null) this.cy.getElementById(`f${factId}`).select();
+  }
+
+  /** The facts touching an entity, for the details panel. */
+  factsOf(name) {
+    return this.cy
+      .getElementById(name)
+      .connectedEdges()
+      .filter((e) => !e.hasClass("leaving"))
+      .map((e) => e.data());
+  }
+
+  relations() {
+    return [...new Set(this.cy.edges().map((e) => e.data("label")))].sort();
+  }
+
+  // The counts live on the container too, for people (devtools) and tests alike.
+  count(step) {
+    const c = this.container;
+    c.dataset.nodes = this.cy.nodes().not(".leaving").length;
+    c.dataset.edges = this.cy.edges().not(".leaving").length;
+    c.dataset.step = step ?? "";
+  }
+}
+
+function edgeData(f, step) {
+  return {
+    id: `f${f.id}`,
+    fact: f.id,
+    source: f.subject,
+    target: f.object,
+    label: f.relation,
+    strength: clamp01(f.strength),
+    age: Math.max(0, Math.min(AGE_SPAN, step - f.valid_from)),
+    tau: f.tau,
+    evidence: f.evidence,
+    valid_from: f.valid_from,
+  };
+}
+
+const clamp01 = (x) => Math.max(0, Math.min(1, Number(x) || 0));
+
+function fitZoom(cy, box) {
+  const w = cy.width() - 80;
+  const h = cy.height() - 80;
+  return Math.max(cy.minZoom(), Math.min(w / Math.max(1, box.w), h / Math.max(1, box.h), 1.5));
+}
+
+// Why each fact left the graph this step: superseded (reconcile: the old fact first) or archived.
+function removalCauses(events) {
+  const causes = new Map();
+  for (const e of events) {
+    if (e.kind === "reconcile" && e.facts.length) causes.set(e.facts[0], "superseded");
+    if (e.kind === "decay_archive" || e.kind === "capacity_archive" || e.kind === "edit") {
+      for (const id of e.facts) if (!causes.has(id)) causes.set(id, "archived");
+    }
+  }
+  return causes;
+}
+
+// A node that disappears while facts it held now hang on another node merged into that node.
+function mergeTargets(events, cy, edges) {
+  const targets = new Map();
+  for (const e of events) {
+    if (e.kind !== "merge") continue;
+    for (const id of e.facts) {
+      const before = cy.getElementById(`f${id}`);
+      const after = edges.get(`f${id}`);
+      if (!before.length || !after) continue;
+      pair(targets, cy, before.data("source"), after.subject);
+      pair(targets, cy, before.data("target"), after.object);
+    }
+  }
+  return targets;
+}
+
+function pair(targets, cy, from, to) {
+  const node = cy.getElementById(to);
+  if (from !== to && node.length) targets.set(from, node);
+}
+
+// A split moves facts onto a new entity: pulse both ends of those facts.
+function splitNodes(events, cy, edges) {
+  let nodes = cy.collection();
+  for (const e of events) {
+    if (e.kind !== "split") continue;
+    for (const id of e.facts) {
+      const f = edges.get(`f${id}`);
+      if (f) nodes = nodes.union(cy.getElementById(f.subject)).union(cy.getElementById(f.object));
+    }
+  }
+  return nodes;
+}
+
+function flash(eles, cls, ms) {
+  if (!eles.length) return;
+  eles.addClass(cls);
+  setTimeout(() => eles.removeClass(cls), ms);
+}
+
+function revive(ele) {
+  ele.stop(true, false);
+  ele.removeClass("leaving superseded archived merging");
+  ele.removeStyle("opacity");
+}
