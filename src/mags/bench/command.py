@@ -147,6 +147,10 @@ def bench_command(
     Returns 0, or 1 when some cell failed (its message is in the summary and the row).
     """
     from mags.bench.plots import write_plots
+    from mags.bench.prompt_cost import markdown_section as prompt_markdown
+    from mags.bench.prompt_cost import prompt_costs
+    from mags.bench.prompt_cost import rich_table as prompt_table
+    from mags.bench.prompt_cost import write_plot as write_prompt_plot
     from mags.bench.summary import ReportHeader, markdown_report, rich_table, summarize
 
     games = _games(tracks)
@@ -237,11 +241,18 @@ def bench_command(
             f"max steps {max_steps if max_steps is not None else 'the track budget'}",
         ),
     )
+    costs = prompt_costs(outcome.rows)
+    if (plot := write_prompt_plot(costs, out_dir)) is not None:
+        plots.append(plot.name)
     summary_path = out_dir / SUMMARY_FILE
     summary_path.write_text(
-        markdown_report(summaries, header, failures=failed, plots=plots), encoding="utf-8"
+        markdown_report(summaries, header, failures=failed, plots=plots)
+        + (("\n" + prompt_markdown(costs)) if costs else ""),
+        encoding="utf-8",
     )
     show.print(rich_table(summaries, title=f"Benchmark ({context.git_revision})"))
+    if costs:
+        show.print(prompt_table(costs))
     for line in failed:
         show.print(f"[red]failed[/] {line}", markup=True, highlight=False)
     show.print(
