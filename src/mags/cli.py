@@ -180,6 +180,29 @@ def add_llm_flags(parser: argparse.ArgumentParser) -> None:
         "--llm-api-key",
         help="the endpoint's API key (default: $MAGS_LLM_API_KEY, else $OPENAI_API_KEY)",
     )
+    parser.add_argument(
+        "--llm-timeout", type=float, help="seconds one request may take (default 30)"
+    )
+    parser.add_argument(
+        "--llm-temperature",
+        type=float,
+        help="sampling temperature (default 0; OpenAI's reasoning models accept only 1)",
+    )
+    parser.add_argument(
+        "--llm-cache",
+        help="an SQLite file of replies: repeated requests are answered from it "
+        "(default: $MAGS_LLM_CACHE, else none)",
+    )
+
+
+def llm_settings(args: argparse.Namespace) -> dict[str, object]:
+    """The ``--llm-*`` flags given beyond the endpoint's name, as `LLMConfig` fields."""
+    given = {
+        "timeout_s": args.llm_timeout,
+        "temperature": args.llm_temperature,
+        "cache_path": args.llm_cache,
+    }
+    return {name: value for name, value in given.items() if value is not None}
 
 
 def _run_demo(args: argparse.Namespace) -> int:
@@ -258,6 +281,7 @@ def _run_bench(args: argparse.Namespace) -> int:
             args.llm_model,
             args.llm_api_key,
             os.environ,
+            llm_settings(args),
         )
     return bench_command(
         args.tracks,
@@ -291,6 +315,7 @@ def _run_play(args: argparse.Namespace) -> int:
         llm_base_url=args.llm_base_url,
         llm_model=args.llm_model,
         llm_api_key=args.llm_api_key,
+        llm_settings=llm_settings(args),
         environ=os.environ,
     )
 

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Mapping
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
@@ -41,6 +41,7 @@ def play_command(
     llm_base_url: str | None = None,
     llm_model: str | None = None,
     llm_api_key: str | None = None,
+    llm_settings: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> int:
     """Play and render; returns the exit status.
@@ -62,7 +63,7 @@ def play_command(
         llm = None
         if policy == "llm" or memory == "summary":
             llm = stack.enter_context(
-                llm_client(spec, llm_base_url, llm_model, llm_api_key, environ or {})
+                llm_client(spec, llm_base_url, llm_model, llm_api_key, environ or {}, llm_settings)
             )
         return _play(
             spec, llm, cache=cache, config=config, trace=trace, as_json=as_json, quiet=quiet
@@ -75,12 +76,13 @@ def llm_client(
     model: str | None,
     api_key: str | None,
     environ: Mapping[str, str],
+    settings: Mapping[str, Any] | None = None,
 ) -> LLMClient:
     """The client of the endpoint the flags (else the environment) name, for ``spec``."""
     from mags.llm.client import LLMClient
 
     what = "--policy llm" if spec.policy == "llm" else "--memory summary"
-    return LLMClient(llm_config(what, base_url, model, api_key, environ))
+    return LLMClient(llm_config(what, base_url, model, api_key, environ, settings))
 
 
 def llm_config(
@@ -89,9 +91,11 @@ def llm_config(
     model: str | None,
     api_key: str | None,
     environ: Mapping[str, str],
+    settings: Mapping[str, Any] | None = None,
 ) -> LLMConfig:
     """The endpoint the ``--llm-*`` flags name, each falling back to ``environ``
     (``MAGS_LLM_*``, else ``OPENAI_*``); an error says what ``what`` needs when neither does.
+    ``settings`` are further `LLMConfig` fields (``timeout_s``, ``temperature``, ...).
 
     Example
     -------
@@ -106,9 +110,9 @@ def llm_config(
         "MAGS_LLM_MODEL": model,
         "MAGS_LLM_API_KEY": api_key,
     }
-    settings = {**environ, **{name: value for name, value in flags.items() if value}}
+    named = {**environ, **{name: value for name, value in flags.items() if value}}
     try:
-        return LLMConfig.from_env(settings)
+        return LLMConfig.from_env(named, **(settings or {}))
     except InvalidInputError as error:
         raise InvalidInputError(
             f"{what} needs an OpenAI-compatible endpoint: pass --llm-base-url and "
