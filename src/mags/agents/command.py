@@ -114,6 +114,8 @@ def llm_config(
     try:
         return LLMConfig.from_env(named, **(settings or {}))
     except InvalidInputError as error:
+        if not str(error).startswith("no LLM"):
+            raise  # a value given but out of range: its own message says which
         raise InvalidInputError(
             f"{what} needs an OpenAI-compatible endpoint: pass --llm-base-url and "
             f"--llm-model, or set MAGS_LLM_BASE_URL and MAGS_LLM_MODEL ({error})"
