@@ -238,3 +238,35 @@ def test_recall_and_graph_edits(page: Page, live_url: str) -> None:
     detail = api(live_url, f"{sid}/facts/{fact_id}")
     assert detail["fact"]["valid_to"] is not None or detail["fact"]["archived_t"] is not None
     step(page)  # the agent plays on with the edited memory
+
+
+def test_run_plays_to_the_end_over_the_event_stream(page: Page, live_url: str) -> None:
+    sid = load_tiny(page)
+    page.eval_on_selector(
+        "#speed", "s => { s.value = s.max; s.dispatchEvent(new Event('input')); }"
+    )
+    assert page.text_content("#speed-out") == "50 steps/s"
+    page.click("#run")
+    page.wait_for_function("document.body.dataset.running === '1'", timeout=WAIT_MS)
+    # The server plays on and pushes each step; the page stops by itself when the game ends.
+    page.wait_for_function(
+        "document.getElementById('status-state').textContent === 'won'", timeout=60_000
+    )
+    page.wait_for_timeout(800)
+    shot(page, "tiny-run-to-the-end")
+    state = api(live_url, sid)
+    assert state["won"] and not state["running"]
+    assert page.text_content("#status-step") == str(state["step"])
+    assert page.locator("#transcript li").count() == state["step"] + 1
+    assert nodes_on_screen(page) == len(state["graph"]["nodes"])
+    assert page.is_disabled("#step")
+
+
+def test_upload_a_game_file(page: Page, game_paths: dict[str, Path]) -> None:
+    game = game_paths["tiny"]
+    page.set_input_files("#upload", [game, game.with_suffix(".json")])
+    page.wait_for_function("document.body.dataset.session", timeout=WAIT_MS)
+    assert nodes_on_screen(page) > 0
+    assert page.locator("#transcript li").count() == 1
+    step(page)
+    assert page.locator("#transcript li").count() == 2

@@ -177,14 +177,21 @@ async function load() {
 }
 
 async function upload() {
-  const file = $("upload").files[0];
+  // A TextWorld game is a .z8 and the .json tw-make writes beside it: both are needed.
+  const files = [...$("upload").files];
   $("upload").value = "";
-  if (!file) return;
+  const game = files.find((f) => /\.(z8|ulx)$/i.test(f.name));
+  const meta = files.find((f) => /\.json$/i.test(f.name));
+  if (!game) {
+    toast("Choose the game's .z8 file together with its .json (tw-make writes both).");
+    return;
+  }
   const form = new FormData();
-  form.append("file", file);
+  form.append("file", game);
+  if (meta) form.append("json", meta);
   form.append("policy", $("policy").value);
   form.append("memory", $("memory").value);
-  await open(() => api.upload(form), `Loading ${file.name}…`, performance.now());
+  await open(() => api.upload(form), `Loading ${game.name}…`, performance.now());
 }
 
 async function open(create, waiting, started) {
@@ -245,6 +252,8 @@ function listen(id) {
   const stream = new EventSource(api.streamUrl(id));
   stream.addEventListener("step", (e) => enqueue(JSON.parse(e.data)));
   stream.addEventListener("state", (e) => status(JSON.parse(e.data)));
+  // A named "error" message is the run loop's; the EventSource's own errors reconnect by themselves.
+  stream.addEventListener("error", (e) => e.data && toast(`The run stopped: ${JSON.parse(e.data).detail}`));
   state.stream = stream;
 }
 
@@ -270,7 +279,7 @@ function apply(views, ms) {
   if (!fresh.length) return;
   const events = fresh.flatMap((v) => v.events);
   for (const view of fresh) {
-    transcript.add(view);
+    transcript.add(view, state.viewStep == null); // a reader of the past keeps their place
     chart.put(row(view));
   }
   const last = fresh.at(-1);

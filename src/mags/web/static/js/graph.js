@@ -217,7 +217,7 @@ export class GraphView {
       flash(splitNodes(events, cy, edges), "split", pace * 1.5);
     }
     if (firstPaint) {
-      cy.fit(undefined, 40);
+      cy.fit(undefined, 60);
       // A handful of nodes would be blown up to the maximum zoom; keep them at reading size.
       if (cy.zoom() > 1.1) {
         cy.zoom(1.1);
@@ -261,7 +261,8 @@ export class GraphView {
   keepInView(nodes, pace) {
     const ext = this.cy.extent();
     const box = nodes.boundingBox();
-    const inside = box.x1 >= ext.x1 && box.x2 <= ext.x2 && box.y1 >= ext.y1 && box.y2 <= ext.y2;
+    const m = 60 / this.cy.zoom(); // the margin the overlays (legend, forms) cover
+    const inside = box.x1 >= ext.x1 + m && box.x2 <= ext.x2 - m && box.y1 >= ext.y1 + m && box.y2 <= ext.y2 - m;
     if (inside) return;
     const all = this.cy.elements().boundingBox();
     const zoom = Math.min(this.cy.zoom(), fitZoom(this.cy, all));
@@ -329,7 +330,7 @@ const clamp01 = (x) => Math.max(0, Math.min(1, Number(x) || 0));
 function fitZoom(cy, box) {
   const w = cy.width() - 80;
   const h = cy.height() - 80;
-  return Math.max(cy.minZoom(), Math.min(w / Math.max(1, box.w), h / Math.max(1, box.h), 1.5));
+  return Math.max(cy.minZoom(), Math.min(w / Math.max(1, box.w), (h - 80) / Math.max(1, box.h), 1.1));
 }
 
 // Why each fact left the graph this step: superseded (reconcile: the old fact first) or archived.

@@ -18,10 +18,8 @@ export class Transcript {
     this.entries.clear();
   }
 
-  /** Add (or replace) the entry of one step: a StepView or a step summary. */
-  add(view) {
-    // Keep following the game only if the reader is at the bottom already.
-    const follow = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 40;
+  /** Add (or replace) the entry of one step (a StepView or a step summary); `follow`: scroll to it. */
+  add(view, follow = true) {
     const li = document.createElement("li");
     li.dataset.step = view.step;
     const head = document.createElement("div");
