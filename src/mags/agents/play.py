@@ -21,7 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from mags.agents.memories import AgentMemory, LiquidMemory, Summarizer, make_memory
 from mags.agents.policies import ChatModel, Decision, make_policy
-from mags.agents.steps import step_extra, step_text
+from mags.agents.stepper import AgentStepper, StepRecord
 from mags.config import MemoryConfig
 from mags.worlds.cache import WorldCache
 from mags.worlds.env import Evaluator, Observation, open_game
@@ -145,33 +145,28 @@ def play_game(
     rooms: list[str] = []
     prompt_at: dict[str, int] = {}
     try:
-        observation = env.reset()
+        stepper = AgentStepper(env, memory, policy, budget=budget)
+        record = stepper.start()
         walkthrough = len(evaluator.walkthrough)
         dead_ends = _dead_ends(evaluator.facts())
-        steps = 0
         while True:
-            clock = time.perf_counter()
-            memory.update(step_text(observation), steps, step_extra(observation))
-            memory_s += time.perf_counter() - clock
+            memory_s += record.memory_ms / 1000.0
+            policy_s += record.policy_ms / 1000.0
             rooms.append(_player_room(evaluator))
-            decision: Decision | None = None
-            if not observation.done and steps < budget:
-                clock = time.perf_counter()
-                decision = policy.act(observation, memory, steps)
-                policy_s += time.perf_counter() - clock
+            decision = record.decision
+            if decision is not None:
                 for key in ("llm_calls", "prompt_tokens", "completion_tokens"):
                     totals[key] += getattr(decision, key)
                 totals["context_tokens"] += decision.context_tokens
-                if steps + 1 in PROMPT_CHECKPOINTS and decision.llm_calls:
-                    prompt_at[str(steps + 1)] = decision.prompt_tokens
-            row = _trace_row(steps, observation, decision, memory, cost.since_last())
-            log.write(row)
+                if record.step + 1 in PROMPT_CHECKPOINTS and decision.llm_calls:
+                    prompt_at[str(record.step + 1)] = decision.prompt_tokens
+            log.write(_trace_row(record, memory, cost.since_last()))
             if on_step is not None:
-                on_step(steps, observation, decision)
-            if decision is None:
+                on_step(record.step, record.observation, decision)
+            if record.done:
                 break
-            observation = env.step(decision.command)
-            steps += 1
+            record = stepper.step()
+        observation, steps = record.observation, record.step
         for key, value in _usage(summarizer, since=summary_usage).items():
             totals[key] += value
         result = PlayResult(
@@ -242,13 +237,7 @@ class _StepCost:
         return delta
 
 
-def _trace_row(
-    t: int,
-    observation: Observation,
-    decision: Decision | None,
-    memory: AgentMemory,
-    cost: dict[str, int],
-) -> dict[str, Any]:
+def _trace_row(record: StepRecord, memory: AgentMemory, cost: dict[str, int]) -> dict[str, Any]:
     """One step of the JSONL trace.
 
     ``prompt_tokens``/``completion_tokens``/``llm_calls`` are the policy's for this step;
@@ -256,8 +245,9 @@ def _trace_row(
     ``cache_misses`` the response cache's, when an LLM client is in play. ``graph`` is the
     active graph after this step's update, for memories that keep one (liquid variants).
     """
+    observation, decision = record.observation, record.decision
     row: dict[str, Any] = {
-        "step": t,
+        "step": record.step,
         "command": observation.command,
         "observation": observation.text,
         "score": observation.score,
@@ -270,10 +260,10 @@ def _trace_row(
         "llm_calls": decision.llm_calls if decision else 0,
         **cost,
         "memory_size": memory.size(),
-        "events": memory.new_events(),
+        "events": record.events,
     }
     if isinstance(memory, LiquidMemory):
-        row["graph"] = memory.graph(t)
+        row["graph"] = memory.graph(record.step)
     return row
 
 
