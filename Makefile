@@ -9,7 +9,10 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: demo test lint bench-memory clean
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo tour test lint bench-memory clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +20,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The web demo on the embedded default (planner, rule extractor, SQLite memory); the first
+# worlds are generated up front so that loading one is instant. Ctrl-C stops it.
 demo: $(STAMP)
+	$(BIN)/mags worlds make tiny --seeds 1-3
+	$(BIN)/mags web --host $(HOST) --port $(PORT)
+
+# The scripted tour of the memory in the terminal.
+tour: $(STAMP)
 	$(BIN)/mags demo
 
 test: $(STAMP) $(CHROMIUM)
