@@ -322,7 +322,7 @@ def _run_play(args: argparse.Namespace) -> int:
 
 def _run_doctor(args: argparse.Namespace) -> int:
     from mags.doctor import doctor_command
-    from mags.llm.config import LLMConfig
+    from mags.llm.config import LLMConfig, endpoint_named
 
     # The flags win over the environment; with neither a base URL nor a model, no endpoint
     # is configured and none is checked. A half-configured one is an error (exit 2).
@@ -332,14 +332,10 @@ def _run_doctor(args: argparse.Namespace) -> int:
         "MAGS_LLM_API_KEY": args.llm_api_key,
     }
     settings = {**os.environ, **{name: value for name, value in flags.items() if value}}
-    configured = any(
-        settings.get(name, "").strip()
-        for name in ("MAGS_LLM_BASE_URL", "OPENAI_BASE_URL", "MAGS_LLM_MODEL")
-    )
     return doctor_command(
         _worlds_cache(args).root,
         inform_home=os.environ.get("INFORM_HOME") or None,
-        llm=LLMConfig.from_env(settings) if configured else None,
+        llm=LLMConfig.from_env(settings) if endpoint_named(settings) else None,
         as_json=args.json,
     )
 

@@ -107,6 +107,18 @@ class LLMConfig:
         return cls(base_url=base_url, api_key=api_key, model=model, **fields)
 
 
+def endpoint_named(environ: Mapping[str, str]) -> bool:
+    """Whether ``environ`` names an endpoint at all (a base URL or a model): then a command
+    uses `LLMConfig.from_env`, whose error says what is still missing; else it runs without.
+
+    Example
+    -------
+    >>> endpoint_named({"MAGS_LLM_MODEL": "llama3"}), endpoint_named({"HOME": "/root"})
+    (True, False)
+    """
+    return bool(_first(environ, "MAGS_LLM_BASE_URL", "OPENAI_BASE_URL", "MAGS_LLM_MODEL"))
+
+
 def _first(environ: Mapping[str, str], *names: str) -> str:
     """The first of ``names`` set to a non-blank value in ``environ``, stripped; else ''."""
     for name in names:

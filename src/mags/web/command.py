@@ -74,13 +74,9 @@ def _cache(args: argparse.Namespace) -> Any:
 
 def _llm_from_environment() -> Any:
     """The endpoint in MAGS_LLM_* / OPENAI_* variables, or None when none is named."""
-    from mags.llm.config import LLMConfig
+    from mags.llm.config import LLMConfig, endpoint_named
 
-    named = any(
-        os.environ.get(name, "").strip()
-        for name in ("MAGS_LLM_BASE_URL", "OPENAI_BASE_URL", "MAGS_LLM_MODEL")
-    )
-    return LLMConfig.from_env(os.environ) if named else None
+    return LLMConfig.from_env(os.environ) if endpoint_named(os.environ) else None
 
 
 def run_web(args: argparse.Namespace) -> int:
