@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from mags.core.errors import MagsError
+from mags.tune.command import add_tune_command
 from mags.viz.command import add_viz_command
 from mags.web.command import add_web_commands
 
@@ -165,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_viz_command(commands)
     add_web_commands(commands)
+    add_tune_command(commands)
     return parser
 
 
