@@ -273,10 +273,10 @@ def _run_bench(args: argparse.Namespace) -> int:
     from mags.agents.command import llm_config
     from mags.bench.command import bench_command
 
-    wants_llm = "llm" in args.policies.split(",") or "summary" in args.memories.split(",")
+    llm_policy = "llm" in args.policies.split(",")
     llm = None
-    if wants_llm and not args.llm_replay:
-        what = "--policies llm" if "llm" in args.policies.split(",") else "--memories summary"
+    if (llm_policy or "summary" in args.memories.split(",")) and not args.llm_replay:
+        what = "--policies llm" if llm_policy else "--memories summary"
         llm = llm_config(
             what + " (or --llm-replay)",
             args.llm_base_url,

@@ -106,6 +106,7 @@ class ChatServer:
     ) -> None:
         self.reject_modes = set(reject_modes)
         self.replay = None if replay is None else list(replay)
+        self._replayed = 0  # replay answers given so far (not recounted per request)
         self.requests: list[Request] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -183,8 +184,8 @@ class ChatServer:
                     400, f"response_format {request.response_format!r} is not supported"
                 )
             if self.replay is not None:
-                turn = sum(1 for r in self.requests if r.response_format not in self.reject_modes)
-                action = self.replay[turn - 1] if turn <= len(self.replay) else REPLAY_DONE_ACTION
+                turn, self._replayed = self._replayed, self._replayed + 1
+                action = self.replay[turn] if turn < len(self.replay) else REPLAY_DONE_ACTION
                 return Reply(content=json.dumps({"action": action}), estimated_usage=True)
             if not self._replies:
                 return Reply.error(418, "the test script has no reply left")
