@@ -10,8 +10,12 @@ import pytest
 
 from mags.agents.memories import MEMORY_VARIANTS, Belief, make_memory
 from mags.agents.play import PlaySpec, play_game
+from mags.agents.policies import make_policy
+from mags.agents.stepper import AgentStepper
 from mags.cli import main
+from mags.config import MemoryConfig
 from mags.worlds import WorldCache
+from mags.worlds.env import open_game
 from tests.games import GAME_TRACKS, SEEDS
 
 # tw-simple's objective is a list of instructions (put the milk on the stove), which the
@@ -38,6 +42,44 @@ def test_without_memory_the_planner_forgets_the_recipe(world_cache: WorldCache) 
     none = play_game(PlaySpec("tiny", 2, "planner", "none", max_steps=40), cache=world_cache)
     liquid = play_game(PlaySpec("tiny", 2, "planner", "liquid", max_steps=40), cache=world_cache)
     assert liquid.won and not none.won
+
+
+def test_the_planner_reinforces_the_beliefs_it_acts_on(world_cache: WorldCache) -> None:
+    env, evaluator = open_game("tiny", 2, cache=world_cache)
+    memory = make_memory("liquid")
+    try:
+        stepper = AgentStepper(env, memory, make_policy("planner"))
+        record = stepper.start()
+        while record.step < 6 and not record.done:
+            record = stepper.step()
+        used = [
+            e for e in record.events if e["kind"] == "reinforce" and e["data"]["cause"] == "use"
+        ]
+        assert record.decision is not None and used
+        assert used[0]["facts"] == sorted(set(record.decision.used_facts) & set(used[0]["facts"]))
+        graph = memory.graph(record.step)  # type: ignore[attr-defined]
+        by_id = {e["id"]: (e["subject"], e["relation"]) for e in graph["edges"]}
+        relied = {by_id[f] for f in used[0]["facts"] if f in by_id}
+        # Every decision rests on where the player is and on the task.
+        assert ("player", "at") in relied and ("player", "goal") in relied
+        assert len(used[0]["facts"]) < len(graph["edges"])  # not the whole graph
+    finally:
+        memory.close()
+        evaluator.close()
+
+
+def test_recalled_context_is_reinforced_when_acted_on() -> None:
+    memory = make_memory("liquid", MemoryConfig(eta_use=0.5))
+    room = "-= Kitchen =-\nYou make out an opened fridge here. The fridge contains a carrot."
+    seen = {"description": room, "inventory": "You are carrying nothing.", "command": None}
+    memory.update(room, 0, {**seen, "admissible_commands": ["take carrot from fridge"]})
+    context = memory.context("where is the carrot", 1, 200)
+    assert "carrot" in context
+    memory.use([], 1)
+    used = [e for e in memory.new_events() if e["kind"] == "reinforce"]
+    assert used and used[-1]["data"] == {"cause": "use"}
+    memory.use([], 2)  # the recall was acted on once; nothing is left to reinforce
+    assert not [e for e in memory.new_events() if e["kind"] == "reinforce"]
 
 
 def test_a_window_keeps_only_the_last_steps() -> None:

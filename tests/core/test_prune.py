@@ -64,3 +64,20 @@ def test_expiry_time_matches_strength_threshold() -> None:
     fact = memory._core.graph.facts[1]
     crossing = 7 * math.log(0.5 / 0.05)
     assert strength_at(fact, crossing - 1e-6) > 0.05 > strength_at(fact, crossing + 1e-6)
+
+
+def test_capacity_archives_what_was_just_observed_last() -> None:
+    # Consolidated facts outweigh a fresh observation; a full memory must still keep what
+    # it saw this very step, or it would forget that it just cooked.
+    memory = Memory.open(config=MemoryConfig(capacity=10, capacity_slack=0.0, theta_prune=0.0))
+    for t in range(5):
+        memory.add([(f"old {i}", "at", "hall") for i in range(10)], t=t)
+    memory.add([("carrot", "is", "fried")], t=5)
+    assert memory.stats()["active_facts"] == 10
+    assert [(f.subject, f.object) for f in memory.facts_about("carrot", t=5)] == [
+        ("carrot", "fried")
+    ]
+    # One step later it is an ordinary fact again, and the weakest one.
+    memory.add([("old 0", "at", "hall")], t=6)
+    memory.add([(f"new {i}", "at", "yard") for i in range(2)], t=7)
+    assert memory.facts_about("carrot", t=7) == []

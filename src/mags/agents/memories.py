@@ -4,7 +4,9 @@ Every variant reads each game step (its text and the player-visible side informa
 answers two questions: which facts it currently believes (what the graph planner acts on)
 and what context it would put into a prompt for a query (what an LLM policy reads).
 
-- ``liquid``: MAGS. Beliefs are the active graph; context is `Memory.recall`.
+- ``liquid``: MAGS. Beliefs are the active graph; context is `Memory.recall`. The facts a
+  policy acted on (the planner's consulted beliefs, the LLM's recalled context) are
+  reinforced by use, so a memory under a capacity keeps what the agent relies on.
 - ``none``: nothing is kept; beliefs come from the current step alone.
 - ``window``: the last ``k`` steps; beliefs from them (the latest wins), context their text.
 - ``full-history``: every step ever; beliefs are every fact ever extracted, the latest
@@ -61,12 +63,14 @@ RAG_STEPS = 4
 
 @dataclass(frozen=True)
 class Belief:
-    """One believed fact: ``subject --relation--> object`` with its qualifiers."""
+    """One believed fact: ``subject --relation--> object`` with its qualifiers, and the id
+    of the memory's fact behind it (None for memories without fact ids)."""
 
     subject: str
     relation: str
     object: str
     qualifiers: Mapping[str, Any]
+    fact_id: int | None = None
 
 
 class AgentMemory(Protocol):
@@ -85,6 +89,11 @@ class AgentMemory(Protocol):
     def context(self, query: str, t: float, budget_tokens: int) -> str:
         """Text for a prompt about ``query``, at most about ``budget_tokens`` long (all but
         ``full-history``, the everything baseline)."""
+        ...
+
+    def use(self, fact_ids: Sequence[int], t: float) -> None:
+        """The policy acted on these facts (and on any context this memory gave it since
+        the last call): reinforce them. Memories that do not weigh facts ignore it."""
         ...
 
     def size(self) -> int:
@@ -151,6 +160,7 @@ class LiquidMemory:
             path, config=config or MemoryConfig(), schema=schema, extractor=extractor
         )
         self.seen_events = 0
+        self.recalled: list[int] = []  # facts of contexts given since the last `use`
 
     def update(self, text: str, t: float, extra: Mapping[str, Any]) -> None:
         self.memory.observe(text, t=t, extra=extra)
@@ -159,10 +169,22 @@ class LiquidMemory:
         # Strongest first: where beliefs conflict (the no-reconcile ablation), the best
         # evidenced one is taken, as a reader of the graph would.
         facts = sorted(self.memory.snapshot(t)["facts"], key=lambda f: -f["strength"])
-        return [Belief(f["subject"], f["relation"], f["object"], f["qualifiers"]) for f in facts]
+        return [
+            Belief(f["subject"], f["relation"], f["object"], f["qualifiers"], f["id"])
+            for f in facts
+        ]
 
     def context(self, query: str, t: float, budget_tokens: int) -> str:
-        return self.memory.recall(query, t=t, budget_tokens=budget_tokens).text
+        recall = self.memory.recall(query, t=t, budget_tokens=budget_tokens)
+        self.recalled += [f.id for f in recall.facts]
+        return recall.text
+
+    def use(self, fact_ids: Sequence[int], t: float) -> None:
+        # `Memory.use` skips facts archived since they were read.
+        ids = [*fact_ids, *self.recalled]
+        self.recalled = []
+        if ids:
+            self.memory.use(ids, t)
 
     def graph(self, t: float) -> dict[str, list[dict[str, Any]]]:
         """The active graph, compact: nodes (name, kind) and edges with their strength.
@@ -247,6 +269,9 @@ class StepMemory:
     def context(self, query: str, t: float, budget_tokens: int) -> str:
         transcript = "\n\n".join(text for text, _ in self.steps)
         return transcript if self.name == "full-history" else _clip(transcript, budget_tokens)
+
+    def use(self, fact_ids: Sequence[int], t: float) -> None:
+        pass  # text memories do not weigh what they keep
 
     def size(self) -> int:
         return len(self.steps)
@@ -362,6 +387,9 @@ class FactStoreMemory:
     def context(self, query: str, t: float, budget_tokens: int) -> str:
         lines = [f"- {b.subject} {b.relation} {b.object}" for b in self.beliefs(t)]
         return _clip("\n".join(reversed(lines)), budget_tokens)
+
+    def use(self, fact_ids: Sequence[int], t: float) -> None:
+        pass  # the probes' baselines keep every fact alike
 
     def size(self) -> int:
         return len(self.facts)

@@ -117,6 +117,7 @@ class _Plan:
     # ------------------------------------------------------------------ top level
     def best(self) -> str | None:
         w = self.w
+        w.consult_task()
         if w.recipe is not None or "meal" in w.goals:
             return self.kitchen()
         targets = [g for g in w.goals if g != "meal"]
@@ -329,7 +330,7 @@ class _Plan:
         """A locked door or container in this room that no admissible unlock opens."""
         w = self.w
         here = {door for (room, _), door in w.doors.items() if room == self.room}
-        here |= {x for x in w.place if w.room_of(x) == self.room}
+        here |= {x for x in w.place if w.room_of(x, consult=False) == self.room}
         for thing in here:
             if w.is_(thing, "locked"):
                 unlock = f"unlock {thing.lower()} with "

@@ -27,7 +27,8 @@ RECENT_OBSERVATIONS = 3
 
 @dataclass(frozen=True)
 class Decision:
-    """A command, and the memory context (with its size) that informed it."""
+    """A command, the memory context (with its size) that informed it, and the ids of the
+    facts it relied on (the planner's consulted beliefs; reinforced by use)."""
 
     command: str
     context: str = ""
@@ -35,6 +36,7 @@ class Decision:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     llm_calls: int = 0
+    used_facts: tuple[int, ...] = ()
 
 
 class Policy(Protocol):
@@ -58,7 +60,7 @@ class GraphPlanner:
     def act(self, observation: Observation, memory: AgentMemory, t: float) -> Decision:
         world = WorldModel.read(memory.beliefs(t))
         command = self.planner.choose(world, observation.admissible_commands)
-        return Decision(command)
+        return Decision(command, used_facts=tuple(world.consulted))
 
 
 class RandomPolicy:

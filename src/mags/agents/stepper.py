@@ -5,8 +5,9 @@ whole-game runner) decides when the next step happens and sees each one as a `St
 the observation, the memory's events, the decision, and what each part cost.
 
 Step ``t`` is: the memory reads observation ``t`` (at logical time ``t``), then the policy
-picks the next command, unless the game is over or the step budget is spent. The command
-is played at the start of step ``t + 1``.
+picks the next command, unless the game is over or the step budget is spent, and the memory
+reinforces the facts that decision used (DESIGN §1's use). The command is played at the
+start of step ``t + 1``.
 
 Example
 -------
@@ -135,6 +136,9 @@ class AgentStepper:
             clock = time.perf_counter()
             decision = self.policy.act(observation, self.memory, t)
             policy_ms = 1000.0 * (time.perf_counter() - clock)
+            clock = time.perf_counter()
+            self.memory.use(decision.used_facts, t)
+            memory_ms += 1000.0 * (time.perf_counter() - clock)
         events = self.memory.new_events()
         self.last = StepRecord(t, observation, decision, events, memory_ms, policy_ms, env_ms)
         return self.last

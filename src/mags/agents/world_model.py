@@ -3,6 +3,11 @@
 Built fresh each step from `Belief`s (the first belief for a slot wins, so memories list
 their most trusted beliefs first). Pure: no game, no memory object.
 
+The model notes which beliefs a decision read (``consulted``, by fact id): the player's
+room, the task (goal, recipe), the places of things asked about, the states tested and
+the map links of the paths found. Those are the facts the agent relies on, and its memory
+reinforces them by use; scanning everything to rank or filter does not count.
+
 Example
 -------
 >>> from mags.agents.memories import Belief
@@ -12,6 +17,11 @@ Example
 ...                          b("table", "at", "garden")])
 >>> world.room, world.room_of("apple"), world.path("kitchen", "garden")
 ('kitchen', 'garden', ['south'])
+>>> world = WorldModel.read([Belief("player", "at", "hall", {}, 7),
+...                          Belief("coin", "at", "hall", {}, 8),
+...                          Belief("rug", "at", "hall", {}, 9)])
+>>> world.room_of("coin"), world.consulted
+('hall', [7, 8])
 """
 
 from __future__ import annotations
@@ -39,53 +49,98 @@ class WorldModel:
     recipe: dict[str, tuple[str, ...]] | None = None
     goals: list[str] = field(default_factory=list)
     rooms: set[str] = field(default_factory=set)
+    task: list[Belief] = field(default_factory=list)
+    sources: dict[tuple[str, ...], Belief] = field(default_factory=dict)
+    """The belief behind each entry: ("place", thing), ("link", room, direction),
+    ("exit", room, direction), ("door", room, direction), ("state", thing, state)."""
+    read_ids: dict[int, None] = field(default_factory=dict)
+
+    @property
+    def consulted(self) -> list[int]:
+        """Fact ids of the beliefs read so far (the player's room first), in order."""
+        return list(self.read_ids)
+
+    def consult(self, *keys: tuple[str, ...]) -> None:
+        """Note the beliefs behind some entries as read."""
+        for key in keys:
+            belief = self.sources.get(key)
+            if belief is not None and belief.fact_id is not None:
+                self.read_ids[belief.fact_id] = None
+
+    def consult_task(self) -> None:
+        """Note the goal and recipe beliefs as read (a plan is made from them)."""
+        for belief in self.task:
+            self.consult_belief(belief)
+
+    def consult_belief(self, belief: Belief) -> None:
+        """Note one belief as read."""
+        if belief.fact_id is not None:
+            self.read_ids[belief.fact_id] = None
 
     @classmethod
     def read(cls, beliefs: Iterable[Belief]) -> WorldModel:
         """Build the model from beliefs (earlier beliefs win a slot)."""
         world = cls()
         recipe: dict[str, tuple[str, ...]] = {}
+        sources = world.sources
         for b in beliefs:
             s, r, o = b.subject, b.relation, b.object
             if r == "at" and s == "player":
-                world.room = world.room or o
+                if world.room is None:
+                    world.room = o
+                    world.consult_belief(b)  # every decision starts from where we are
                 world.rooms.add(o)
             elif r in LOCATION_RELATIONS:
-                world.place.setdefault(s, (r, o))
+                if s not in world.place:
+                    world.place[s] = (r, o)
+                    sources[("place", s)] = b
                 if r == "at":
                     world.rooms.add(o)
             elif r == "exit":
                 world.exits.setdefault(s, set()).add(o)
+                sources.setdefault(("exit", s, o), b)
                 world.rooms.add(s)
             elif r.endswith("_of") and r[:-3] in DIRECTIONS:
                 # "garden south_of kitchen": going south from the kitchen leads to the garden.
-                world.leads_to.setdefault((o, r[:-3]), s)
+                if (o, r[:-3]) not in world.leads_to:
+                    world.leads_to[(o, r[:-3])] = s
+                    sources[("link", o, r[:-3])] = b
                 world.rooms.update((s, o))
             elif r == "connects":
                 direction = str(b.qualifiers.get("direction", ""))
-                if direction in DIRECTIONS:
-                    world.doors.setdefault((o, direction), s)
+                if direction in DIRECTIONS and (o, direction) not in world.doors:
+                    world.doors[(o, direction)] = s
+                    sources[("door", o, direction)] = b
             elif r == "is":
                 world.states.setdefault(s, set()).add(o)
+                sources.setdefault(("state", s, o), b)
             elif r == "needs" and s == "recipe":
                 prepare = str(b.qualifiers.get("prepare", ""))
                 recipe[o] = tuple(p for p in prepare.split(",") if p)
+                world.task.append(b)
             elif r == "goal" and s == "player":
                 world.goals.append(o)
+                world.task.append(b)
         world.recipe = recipe or None
         return world
 
     # ----------------------------------------------------------------------- queries
     def carried(self) -> set[str]:
-        """Things believed held by the player."""
-        return {x for x, (r, o) in self.place.items() if r == "held_by" and o == "player"}
+        """Things believed held by the player (what we carry is part of every plan)."""
+        held = {x for x, (r, o) in self.place.items() if r == "held_by" and o == "player"}
+        self.consult(*(("place", x) for x in held))
+        return held
 
-    def room_of(self, thing: str, depth: int = 4) -> str | None:
-        """The room a thing is in, following holders (knife on table at kitchen)."""
+    def room_of(self, thing: str, depth: int = 4, *, consult: bool = True) -> str | None:
+        """The room a thing is in, following holders (knife on table at kitchen).
+
+        ``consult=False`` for scans that only filter (their beliefs are not relied on)."""
         for _ in range(depth):
             where = self.place.get(thing)
             if where is None:
                 return None
+            if consult:
+                self.consult(("place", thing))
             relation, holder = where
             if relation == "held_by":
                 return self.room
@@ -97,10 +152,20 @@ class WorldModel:
     def holder_of(self, thing: str) -> str | None:
         """The container or supporter a thing is in or on, if any."""
         where = self.place.get(thing)
-        return where[1] if where and where[0] in ("in", "on") else None
+        if where and where[0] in ("in", "on"):
+            self.consult(("place", thing))
+            return where[1]
+        return None
 
     def is_(self, thing: str, state: str) -> bool:
         """Whether a thing is believed to be in a state (open, sliced, ...)."""
+        if self._has(thing, state):
+            self.consult(("state", thing, state))
+            return True
+        return False
+
+    def _has(self, thing: str, state: str) -> bool:
+        """`is_` for scans: nothing is noted as read."""
         return state in self.states.get(thing, ())
 
     def unexplored(self, room: str) -> list[str]:
@@ -113,7 +178,15 @@ class WorldModel:
 
     def path(self, start: str, goal: str) -> list[str] | None:
         """Directions of a shortest known way from ``start`` to ``goal`` (BFS)."""
-        return self._search(start, lambda r: r == goal)
+        return self._walked(start, self._search(start, lambda r: r == goal))
+
+    def _walked(self, start: str, steps: list[str] | None) -> list[str] | None:
+        """Note the links (and their doors) along a path as read; the path unchanged."""
+        room = start
+        for d in steps or ():
+            self.consult(("link", room, d), ("door", room, d))
+            room = self.leads_to[(room, d)]
+        return steps
 
     def path_to_frontier(self, start: str, skip_locked: bool = False) -> list[str] | None:
         """Directions to the nearest unexplored exit, that exit's direction included.
@@ -125,16 +198,18 @@ class WorldModel:
             return [
                 d
                 for d in self.unexplored(room)
-                if not (skip_locked and self.is_(self.doors.get((room, d), ""), "locked"))
+                if not (skip_locked and self._has(self.doors.get((room, d), ""), "locked"))
             ]
 
-        best = self._search(start, lambda r: bool(open_exits(r)))
+        best = self._walked(start, self._search(start, lambda r: bool(open_exits(r))))
         if best is None:
             return None
         end = start
         for d in best:
             end = self.leads_to[(end, d)]
-        return [*best, open_exits(end)[0]]
+        exit_ = open_exits(end)[0]
+        self.consult(("exit", end, exit_))
+        return [*best, exit_]
 
     def _search(self, start: str, done: Callable[[str], bool]) -> list[str] | None:
         """Breadth-first over known, unlocked ways to the first room where ``done`` holds."""
@@ -155,7 +230,7 @@ class WorldModel:
                 if (
                     nxt is not None
                     and nxt not in came
-                    and not self.is_(self.doors.get((room, d), ""), "locked")
+                    and not self._has(self.doors.get((room, d), ""), "locked")
                 ):
                     came[nxt] = (room, d)
                     queue.append(nxt)

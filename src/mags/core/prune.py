@@ -81,7 +81,12 @@ def prune_decayed(graph: LiquidGraph, t: float) -> list[int]:
 
 
 def enforce_capacity(graph: LiquidGraph, t: float) -> list[int]:
-    """Archive the weakest ``s(t) * importance`` facts down to ``capacity * (1 - slack)``."""
+    """Archive the weakest ``s(t) * importance`` facts down to ``capacity * (1 - slack)``.
+
+    Facts observed or used at ``t`` itself go last: a fresh observation starts weaker
+    than what has been consolidated, and archiving what was seen this very step would make
+    a full memory blind to the present (the agent would forget that it just cooked).
+    """
     capacity = graph.config.capacity
     if capacity is None or len(graph.active) <= capacity:
         return []
@@ -89,7 +94,9 @@ def enforce_capacity(graph: LiquidGraph, t: float) -> list[int]:
     excess = len(graph.active) - target
     facts = graph.facts
     victims = heapq.nsmallest(
-        excess, graph.active, key=lambda f: (strength_at(facts[f], t) * facts[f].importance, f)
+        excess,
+        graph.active,
+        key=lambda f: (facts[f].t0 >= t, strength_at(facts[f], t) * facts[f].importance, f),
     )
     victims.sort()
     archive(graph, victims, t, "capacity_archive")

@@ -66,7 +66,7 @@ def add_tune_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
         "--fact-scale", type=float, default=100.0, help="active facts that cost b (default 100)"
     )
     tune.add_argument(
-        "--capacity-budget", type=int, default=40, help="belief objective's capacity (default 40)"
+        "--capacity-budget", type=int, default=20, help="belief objective's capacity (default 20)"
     )
     tune.add_argument(
         "--probe-steps", type=int, default=100, help="belief objective's steps per game"

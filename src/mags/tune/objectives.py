@@ -119,7 +119,7 @@ class Objective:
     a: float = 0.1
     b: float = 0.1
     fact_scale: float = 100.0
-    capacity_budget: int = 40
+    capacity_budget: int = 20
     probe_steps: int = 100
     parameters: tuple[str, ...] = field(default=())
 
@@ -140,7 +140,7 @@ class Objective:
         if self.probe_steps < 1:
             raise InvalidInputError(f"probe steps must be at least 1, got {self.probe_steps}")
         if not self.parameters:
-            default = DYNAMICS if self.name != "belief" else DYNAMICS_WITHOUT_CAPACITY
+            default = DYNAMICS if self.name != "belief" else BELIEF_DYNAMICS
             object.__setattr__(self, "parameters", default)
         if self.name == "belief" and "capacity" in self.parameters:
             raise InvalidInputError(
@@ -206,7 +206,9 @@ class Objective:
         return f"{score} + {self.b} * {facts}"
 
 
-DYNAMICS_WITHOUT_CAPACITY = tuple(name for name in DYNAMICS if name != "capacity")
+BELIEF_DYNAMICS = tuple(name for name in DYNAMICS if name not in ("capacity", "eta_use"))
+"""The belief objective's default space: its capacity is the budget, and its random policy
+acts on no belief, so nothing is reinforced by use."""
 
 
 def mean_values(objective: Objective, measures: Sequence[GameMeasure]) -> tuple[float, ...]:

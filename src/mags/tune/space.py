@@ -91,6 +91,7 @@ SPACE: dict[str, Param] = {
 
 DYNAMICS = (
     "eta",
+    "eta_use",
     "tau0",
     "tau_max",
     "kappa",
@@ -102,12 +103,13 @@ DYNAMICS = (
     "merge_threshold",
     "split_confidence",
 )
-"""What shapes the memory's beliefs: evidence, decay, reconciliation, pruning, merging.
+"""What shapes the memory's beliefs: evidence, use, decay, reconciliation, pruning, merging.
 
-The recall parameters (``eta_use``, ``hops``, ``damping``, ``budget_tokens``,
-``max_fanout``, ``max_seeds``) are left out of the ``play`` and ``belief`` searches: the
-planner plays from the memory's beliefs and never recalls, and the probes read beliefs too,
-so those parameters cannot change either loss and would only add dimensions to search."""
+``eta_use`` is here because the planner's memory reinforces the beliefs each decision
+consulted. The recall parameters (``hops``, ``damping``, ``budget_tokens``, ``max_fanout``,
+``max_seeds``) are left out of the ``play`` and ``belief`` searches: the planner plays from
+the memory's beliefs and never recalls, and the probes read beliefs too, so those
+parameters cannot change either loss and would only add dimensions to search."""
 
 
 def check_names(names: Iterable[str]) -> tuple[str, ...]:
