@@ -64,8 +64,8 @@ class WorldModel:
         """Note the beliefs behind some entries as read."""
         for key in keys:
             belief = self.sources.get(key)
-            if belief is not None and belief.fact_id is not None:
-                self.read_ids[belief.fact_id] = None
+            if belief is not None:
+                self.consult_belief(belief)
 
     def consult_task(self) -> None:
         """Note the goal and recipe beliefs as read (a plan is made from them)."""
