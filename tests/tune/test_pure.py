@@ -48,8 +48,10 @@ def test_objectives_average_games_and_check_their_settings() -> None:
     assert value == pytest.approx(0.5)
     score_term, facts = mean_values(Objective("multi", a=0.0), games)
     assert (score_term, facts) == pytest.approx((0.5, 0.45))
-    assert Objective("belief").fixed() == {"capacity": 40}
+    assert Objective("belief").fixed() == {"capacity": 20}
     assert "capacity" not in Objective("belief").parameters
+    assert "eta_use" not in Objective("belief").parameters  # a random policy uses nothing
+    assert "eta_use" in Objective("play").parameters
     with pytest.raises(InvalidInputError, match="unknown objective"):
         Objective("speed")
     with pytest.raises(InvalidInputError, match="holds capacity"):

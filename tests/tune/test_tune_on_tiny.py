@@ -82,7 +82,7 @@ def test_belief_and_coordinate(world_cache: WorldCache, tmp_path: Path) -> None:
     out = tmp_path / "belief"
     args = ("--trials", "2", "--objective", "belief", "--sampler", "coordinate")
     assert _tune(out, world_cache, *args, "--probe-steps", "20") == 0
-    assert MemoryConfig.from_toml(out / "best.toml").capacity == 40
+    assert MemoryConfig.from_toml(out / "best.toml").capacity == 20
     trials = _trials(out, "tiny-belief-coordinate")
     # The coordinate sampler's first trials sweep eta's grid, the rest at defaults.
     assert [t.params["eta"] for t in trials] == [0.1, 0.25]
