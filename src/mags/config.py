@@ -81,6 +81,26 @@ class MemoryConfig:
                 f"MemoryConfig.tau_max ({self.tau_max}) must be >= tau0 ({self.tau0})"
             )
 
+    @classmethod
+    def for_chat(cls, **changes: Any) -> MemoryConfig:
+        """Defaults for conversations, where ``t`` counts turns (DESIGN §5).
+
+        A chat runs for thousands of turns and a person mentions where they live once: a fact
+        must outlive a long conversation on one piece of evidence. ``tau0 = 1000`` turns
+        (with `chat_schema`'s per-relation scales: a preference or a job lasts 4x that, a plan
+        half) keeps a fact seen once above ``theta_prune = 0.02`` for about 3,200 turns;
+        each further mention doubles its time constant (``kappa = 1``), up to a million
+        turns. Family and identity relations are stable and never fall under ``s_floor``.
+
+        Example
+        -------
+        >>> config = MemoryConfig.for_chat()
+        >>> config.tau0, config.theta_prune
+        (1000.0, 0.02)
+        """
+        base = {"tau0": 1000.0, "tau_max": 1e6, "kappa": 1.0, "theta_prune": 0.02}
+        return cls(**{**base, **changes})
+
     def with_changes(self, **changes: Any) -> MemoryConfig:
         """A copy with some values changed (validated)."""
         return replace(self, **changes)

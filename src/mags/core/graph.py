@@ -221,6 +221,7 @@ class LiquidGraph:
         importance: float,
         episode: int | None,
         batch: int,
+        tau_scale: float = 1.0,
     ) -> FactRecord:
         """A fresh fact after its first evidence (not yet active; see `activate`)."""
         cfg = self.config
@@ -233,7 +234,7 @@ class LiquidGraph:
             confidence=confidence,
             strength=min(1.0, cfg.eta * confidence),
             t0=t,
-            tau=cfg.tau0,
+            tau=min(cfg.tau_max, cfg.tau0 * tau_scale),
             evidence=1,
             importance=importance,
             floor=cfg.s_floor if stable else 0.0,

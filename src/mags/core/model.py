@@ -99,13 +99,29 @@ class FactRecord:
 
 @dataclass(frozen=True, slots=True)
 class Episode:
-    """One raw observation and the ids of the facts extracted from it."""
+    """One raw observation (a game's text, a chat turn) and the ids of the facts extracted
+    from it. ``speaker`` and ``when`` (ISO 8601 wall-clock time) are data a chat turn
+    carries; the logical ``t`` alone drives dynamics."""
 
     id: int
     t: float
     text: str
     source: str | None
     fact_ids: tuple[int, ...]
+    speaker: str | None = None
+    when: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dict."""
+        return {
+            "id": self.id,
+            "t": self.t,
+            "text": self.text,
+            "source": self.source,
+            "speaker": self.speaker,
+            "when": self.when,
+            "fact_ids": list(self.fact_ids),
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,7 @@ def assert_fact(
         t,
         stable=spec.stable,
         importance=spec.importance,
+        tau_scale=spec.tau_scale,
         episode=episode,
         batch=batch,
     )

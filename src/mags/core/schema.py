@@ -30,6 +30,8 @@ class RelationSpec:
     stable: the fact never decays below the memory's ``s_floor`` while current.
     importance: weight in capacity pruning and retrieval.
     subject_kind, object_kind: kinds given to untyped entities at either end.
+    tau_scale: the fact's first time constant is ``tau0 * tau_scale`` (a preference lasts
+        longer than a plan).
     """
 
     name: str
@@ -42,6 +44,7 @@ class RelationSpec:
     subject_kind: str | None = None
     object_kind: str | None = None
     description: str = ""
+    tau_scale: float = 1.0
 
 
 def relation_key(name: str) -> str:
@@ -83,6 +86,30 @@ class RelationSchema:
         }
         self.exclusive_states = {g: tuple(v) for g, v in (exclusive_states or {}).items()}
         self._cache: dict[str, RelationSpec] = {}
+
+    def extend(
+        self,
+        relations: Iterable[RelationSpec] = (),
+        synonyms: Mapping[str, str] | None = None,
+        exclusive_states: Mapping[str, Iterable[str]] | None = None,
+    ) -> RelationSchema:
+        """A new schema with more relations, synonyms and state sets (a relation of the same
+        name replaces the old one); this schema is unchanged.
+
+        Example
+        -------
+        >>> schema = default_schema().extend(
+        ...     [RelationSpec("plays", description="plays an instrument or a sport")],
+        ...     synonyms={"practises": "plays"})
+        >>> schema.resolve("practises").name
+        'plays'
+        """
+        merged = {**self.relations, **{r.name: r for r in relations}}
+        return RelationSchema(
+            merged.values(),
+            {**self.synonyms, **(synonyms or {})},
+            {**self.exclusive_states, **{g: tuple(v) for g, v in (exclusive_states or {}).items()}},
+        )
 
     def resolve(self, relation: str) -> RelationSpec:
         """The spec of a relation name or synonym; a clear error for an unknown one."""
@@ -213,3 +240,81 @@ def default_schema() -> RelationSchema:
         "power": ("on", "off"),
     }
     return RelationSchema(relations, synonyms, exclusive_states)
+
+
+#: Qualifier that dates an event fact (an ISO date such as ``2023-05-07``).
+WHEN = "when"
+
+
+def chat_schema() -> RelationSchema:
+    """The default schema plus what conversations need (DESIGN §5): where people live and
+    work (functional: a move supersedes, history kept), family and identity (``stable``:
+    they hold for life), preferences (slow decay), plans (fast decay), and dated events
+    (``did``/``attended``/``visited`` with a ``when`` qualifier).
+
+    Example
+    -------
+    >>> schema = chat_schema()
+    >>> schema.resolve("moved_to").name, schema.resolve("married_to").stable
+    ('lives_in', True)
+    """
+    person = "person"
+
+    def about_person(name: str, description: str, **kw: object) -> RelationSpec:
+        return RelationSpec(name, subject_kind=person, description=description, **kw)  # type: ignore[arg-type]
+
+    relations = [
+        about_person("lives_in", "lives in a place", functional=True, object_kind="place",
+                     tau_scale=4.0),
+        about_person("works_as", "job or role", functional=True, tau_scale=4.0),
+        about_person("works_at", "employer or workplace", functional=True, tau_scale=4.0),
+        about_person("is_from", "place of origin", stable=True, object_kind="place"),
+        about_person("studies", "subject or school of study", tau_scale=2.0),
+        about_person("likes", "preference", tau_scale=4.0),
+        about_person("dislikes", "preference", tau_scale=4.0),
+        about_person("married_to", "spouse", functional=True, stable=True, object_kind=person),
+        about_person("child_of", "a parent of the subject is the object", stable=True,
+                     object_kind=person),
+        about_person("parent_of", "a child of the subject is the object", stable=True,
+                     object_kind=person),
+        about_person("sibling_of", "brother or sister", stable=True, object_kind=person),
+        about_person("friend_of", "friend", tau_scale=4.0, object_kind=person),
+        about_person("identifies_as", "identity (gender, orientation, ...)", stable=True),
+        about_person("plans", "something the subject means to do (qualifier when)",
+                     tau_scale=0.5),
+        about_person("did", "something the subject did (qualifier when)"),
+        about_person("attended", "an event the subject went to (qualifier when)"),
+        about_person("visited", "a place the subject went to (qualifier when)",
+                     object_kind="place"),
+    ]
+    synonyms = {
+        "moved_to": "lives_in",
+        "lives_at": "lives_in",
+        "resides_in": "lives_in",
+        "job": "works_as",
+        "occupation": "works_as",
+        "is_employed_as": "works_as",
+        "employer": "works_at",
+        "employed_by": "works_at",
+        "comes_from": "is_from",
+        "origin": "is_from",
+        "loves": "likes",
+        "enjoys": "likes",
+        "hates": "dislikes",
+        "spouse": "married_to",
+        "wife_of": "married_to",
+        "husband_of": "married_to",
+        "daughter_of": "child_of",
+        "son_of": "child_of",
+        "brother_of": "sibling_of",
+        "sister_of": "sibling_of",
+        "identity": "identifies_as",
+        "intends": "plans",
+        "plans_to": "plans",
+        "went_to": "visited",
+        "travelled_to": "visited",
+        "traveled_to": "visited",
+        "participated_in": "attended",
+        "took_part_in": "attended",
+    }
+    return default_schema().extend(relations, synonyms)

@@ -21,6 +21,15 @@ class ExtractionContext:
     """Structured side information the caller has beside the text (a game's admissible
     commands, its inventory answer, ...). Extractors use what they understand and ignore
     the rest; it is not stored with the episode."""
+    speaker: str | None = None
+    """Who said the text (a chat turn's speaker); facts a speaker asserts in the first
+    person are about the speaker."""
+    when: str | None = None
+    """The wall-clock date and time of the text (ISO 8601), if known: relative dates in it
+    ("last Saturday") resolve against this."""
+    role: str | None = None
+    """The chat role of the turn ("user", "assistant", ...), if it is one. An assistant's
+    text is never evidence about the user."""
 
 
 @dataclass(frozen=True)
