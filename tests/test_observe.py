@@ -10,7 +10,6 @@ from mags import (
     Extraction,
     ExtractionContext,
     ExtractionError,
-    ExtractorNotConfiguredError,
     InvalidInputError,
     Memory,
     Negation,
@@ -59,13 +58,16 @@ def test_negative_evidence_in_an_observation_spares_what_it_asserts() -> None:
     assert memory.facts_about("fridge", t=2) == []
 
 
-def test_observe_without_extractor_says_how_to_configure_one() -> None:
-    memory = Memory.open()
-    with pytest.raises(
-        ExtractorNotConfiguredError, match=r"Memory\.open\(\.\.\., extractor=\.\.\.\)"
-    ):
-        memory.observe("apple in fridge.", t=0)
-    assert memory.stats()["episodes"] == 0
+def test_observe_without_extractor_keeps_a_searchable_episode(tmp_path: Path) -> None:
+    path = tmp_path / "memory.db"
+    with Memory.open(path) as memory:
+        episode = memory.observe("The apple is in the fridge.", t=0)
+        assert episode.fact_ids == ()
+        assert memory.stats()["facts"] == 0
+    with Memory.open(path) as reopened:  # kept on disk, and indexed again when reopened
+        result = reopened.recall("where is the apple?", t=1)
+        assert [e.text for e in result.episodes] == ["The apple is in the fridge."]
+        assert result.via == {episode.id: ("lexical",)}
 
 
 class Broken:

@@ -13,7 +13,6 @@ Example
 from mags.config import MemoryConfig
 from mags.core.errors import (
     ExtractionError,
-    ExtractorNotConfiguredError,
     InvalidInputError,
     MagsError,
     NotFoundError,
@@ -38,7 +37,6 @@ __all__ = [
     "ExtractionContext",
     "ExtractionError",
     "Extractor",
-    "ExtractorNotConfiguredError",
     "Fact",
     "FactView",
     "InvalidInputError",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
 from types import TracebackType
@@ -11,24 +12,61 @@ from typing import Any, TypeVar
 
 from mags.config import MemoryConfig
 from mags.core.engine import MemoryCore
-from mags.core.errors import (
-    ExtractionError,
-    ExtractorNotConfiguredError,
-    MagsError,
-    StoreError,
-)
+from mags.core.errors import ExtractionError, InvalidInputError, MagsError, StoreError
 from mags.core.model import Episode, Event, Fact, FactView, Negation
 from mags.core.retrieve import Recall
 from mags.core.schema import RelationSchema, default_schema
 from mags.extract.base import ConflictJudge, Extraction, ExtractionContext, Extractor
 from mags.store.base import Store
 from mags.store.memory import InMemoryStore
+from mags.core.validate import check_when
+from mags.search.dense import Embedder
+from mags.search.episodes import EpisodeSearch
+from mags.search.timeq import time_window
+from mags.search.tokens import DEFAULT_ENCODING, TokenCounter
 from mags.store.sqlite import SQLiteStore
 
 T = TypeVar("T")
 KNOWN_NAMES_FOR_EXTRACTOR = 1000
 #: At most this many current facts go to the conflict judge per observation (strongest).
 JUDGE_CANDIDATES = 20
+#: What may fill a recall's budget.
+RECALL_SOURCES = ("facts", "episodes")
+#: Chat roles whose messages are turns of the conversation, and those that are not.
+CHAT_ROLES = frozenset({"user", "assistant"})
+SKIPPED_ROLES = frozenset({"system", "developer", "tool", "function"})
+
+
+def message_text(content: Any) -> str:
+    """The text of an OpenAI message's content: a string, or the text parts of a list.
+
+    Example
+    -------
+    >>> message_text([{"type": "text", "text": "Hi"}, {"type": "image_url", "image_url": {}}])
+    'Hi'
+    """
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = [p.get("text", "") for p in content if isinstance(p, Mapping)]
+        return "\n".join(p for p in parts if isinstance(p, str) and p)
+    return ""
+
+
+def iso_text(value: Any) -> Any:
+    """A `datetime` or `date` as ISO 8601 text; anything else as it is (checked later)."""
+    return value.isoformat() if isinstance(value, datetime | date) else value
+
+
+def parse_when(value: str | None) -> datetime | None:
+    """An ISO 8601 text as a naive `datetime` (None if missing or unreadable)."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=None)
 
 
 class Memory:
@@ -60,6 +98,8 @@ class Memory:
         *,
         judge: ConflictJudge | None = None,
         read_only: bool = False,
+        embedder: Embedder | None = None,
+        tokenizer: str = DEFAULT_ENCODING,
     ) -> None:
         self._core = core
         self._store = store
@@ -68,6 +108,9 @@ class Memory:
         self._read_only = read_only
         self._lock = threading.RLock()
         self._closed = False
+        self._embedder = embedder
+        self._count = TokenCounter(tokenizer)
+        self._search = self._index(core)
 
     @classmethod
     def open(
@@ -79,17 +122,35 @@ class Memory:
         extractor: Extractor | None = None,
         judge: ConflictJudge | None = None,
         read_only: bool = False,
+        embedder: Embedder | None = None,
+        tokenizer: str = DEFAULT_ENCODING,
     ) -> Memory:
         """Open a memory: in memory when ``path`` is None, else the SQLite file at ``path``
         (created if missing, restored exactly if it exists).
 
-        ``extractor`` turns observations into facts (`observe`); ``judge``, if given,
-        decides conflicts the schema cannot (at most one call per observation)."""
+        ``extractor`` turns observations into facts (`observe`, `observe_turn`); without one,
+        observations are kept as searchable episodes only. ``judge``, if given, decides
+        conflicts the schema cannot (at most one call per observation). ``embedder`` adds
+        dense episode search to the lexical one (`mags.search.dense`); ``tokenizer`` names
+        the encoding recall counts its budget in (``cl100k_base`` or ``o200k_base``)."""
         core = MemoryCore(config or MemoryConfig(), schema or default_schema())
         store: Store = InMemoryStore() if path is None else SQLiteStore(path, read_only=read_only)
         state = store.load()
         core.graph.restore(state.entities, state.facts, state.episodes, state.events)
-        return cls(core, store, extractor, judge=judge, read_only=read_only and path is not None)
+        return cls(
+            core,
+            store,
+            extractor,
+            judge=judge,
+            read_only=read_only and path is not None,
+            embedder=embedder,
+            tokenizer=tokenizer,
+        )
+
+    def _index(self, core: MemoryCore) -> EpisodeSearch:
+        search = EpisodeSearch(self._embedder)
+        search.add(core.graph.episodes.values())
+        return search
 
     # ------------------------------------------------------------------ plumbing
     def _write(self, operation: Callable[[], T], *, persist: bool = True) -> T:
@@ -114,6 +175,7 @@ class Memory:
                 except BaseException:
                     self._rollback()
                     raise
+            self._search.add(changes.episodes)
             return result
 
     def _rollback(self) -> None:
@@ -129,6 +191,8 @@ class Memory:
             state = self._store.load()
             fresh.graph.restore(state.entities, state.facts, state.episodes, state.events)
             self._core = fresh
+            self._search.close()
+            self._search = self._index(fresh)
 
     # -------------------------------------------------------------------- writes
     def add(
@@ -148,27 +212,37 @@ class Memory:
         source: str | None = None,
         *,
         extra: Mapping[str, Any] | None = None,
+        speaker: str | None = None,
+        when: datetime | date | str | None = None,
+        role: str | None = None,
     ) -> Episode:
         """Store an observation as an episode and add the facts the extractor finds in it.
 
         ``extra`` is handed to the extractor beside the text (e.g. a game's admissible
-        commands); only the text is stored.
+        commands); only the text is stored. ``speaker``, ``when`` (wall-clock time, recorded
+        as data; ``t`` alone drives dynamics) and ``role`` describe a chat turn (see
+        `observe_turn`).
 
         With a conflict judge, the current facts it finds contradicted (among those the
         schema cannot decide) are closed in the same write.
 
-        If extraction or the judge fails, the episode is still kept (with no facts) and
-        `ExtractionError` says why; the graph is unchanged.
+        An observation is never lost. Without an extractor it is kept as an episode with no
+        facts (searchable by `recall`). If extraction or the judge fails, the episode is
+        still kept (with no facts) and `ExtractionError` says why; the graph is unchanged.
         """
         with self._lock:
-            clean_text, t = self._core.check_observation(text, t, source)
+            clean_text, t, iso_when = self._core.check_observation(
+                text, t, source, speaker, iso_text(when)
+            )
             if self._extractor is None:
-                raise ExtractorNotConfiguredError(
-                    "Memory.observe needs an extractor to turn text into facts: open the memory "
-                    "with Memory.open(..., extractor=...), or add facts directly with "
-                    "Memory.add([(subject, relation, object)], t)"
+                return self._write(
+                    lambda: self._core.record_failed_episode(
+                        clean_text, t, source, None, speaker, iso_when
+                    )
                 )
-            context = ExtractionContext(t, source, self._known_names(), dict(extra or {}))
+            context = ExtractionContext(
+                t, source, self._known_names(), dict(extra or {}), speaker, iso_when, role
+            )
             try:
                 extraction = self._extractor.extract(clean_text, context)
                 if not isinstance(extraction, Extraction):
@@ -178,7 +252,14 @@ class Memory:
                 judged = self._judged(clean_text, extraction)
                 return self._write(
                     lambda: self._core.observe(
-                        clean_text, t, source, extraction.facts, extraction.negations, judged
+                        clean_text,
+                        t,
+                        source,
+                        extraction.facts,
+                        extraction.negations,
+                        judged,
+                        speaker,
+                        iso_when,
                     )
                 )
             except (StoreError, MemoryError, KeyboardInterrupt):
@@ -186,12 +267,91 @@ class Memory:
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"
                 episode = self._write(
-                    lambda: self._core.record_failed_episode(clean_text, t, source, error)
+                    lambda: self._core.record_failed_episode(
+                        clean_text, t, source, error, speaker, iso_when
+                    )
                 )
                 raise ExtractionError(
                     f"extraction failed for the observation at t={t}: {exc}. "
                     f"The text is kept as episode {episode.id}; the graph is unchanged."
                 ) from exc
+
+    def observe_turn(
+        self,
+        text: str | bytes,
+        t: float,
+        speaker: str,
+        *,
+        role: str | None = None,
+        when: datetime | date | str | None = None,
+        source: str | None = None,
+    ) -> Episode:
+        """Store one chat turn: ``speaker`` said ``text`` at turn ``t``.
+
+        The turn is an episode with its speaker, its ``source`` id (e.g. LoCoMo's ``D3:7``)
+        and its wall-clock time ``when``; the extractor, if any, gets all three, so that
+        what a speaker asserts in the first person becomes facts about that speaker. An
+        ``role="assistant"`` turn is never evidence about the user. Without an extractor,
+        or when it fails, the turn is still kept and searchable (see `observe`).
+
+        Example
+        -------
+        >>> m = Memory.open()
+        >>> m.observe_turn("I moved to Berlin last month.", t=1, speaker="Caroline",
+        ...                when="2023-05-08T13:56:00", source="D1:1").speaker
+        'Caroline'
+        >>> print(m.recall("Where did Caroline move?", t=2).text)
+        Observations:
+        [8 May 2023]
+        - Caroline: I moved to Berlin last month.
+        """
+        return self.observe(text, t, source, speaker=speaker, when=when, role=role)
+
+    def observe_messages(
+        self,
+        messages: Iterable[Mapping[str, Any]],
+        t: float,
+        *,
+        when: datetime | date | str | None = None,
+        source: str | None = None,
+    ) -> list[Episode]:
+        """Store chat messages in the OpenAI format (``{"role", "content", "name"?}``), all
+        at turn ``t``, in order; returns their episodes.
+
+        The speaker is the message's ``name``, else its role (``user``, ``assistant``).
+        System and tool messages are instructions, not conversation: they are skipped, as
+        are messages with no text. Content given as a list of parts keeps its text parts.
+        Every message is stored even if extraction fails for some; then `ExtractionError`
+        is raised at the end, naming them.
+        """
+        episodes: list[Episode] = []
+        failed: list[str] = []
+        for i, message in enumerate(messages):
+            if not isinstance(message, Mapping):
+                raise InvalidInputError(
+                    f"message #{i} must be a dict with 'role' and 'content', got {message!r:.100}"
+                )
+            role = message.get("role")
+            if role not in CHAT_ROLES:
+                if role in SKIPPED_ROLES:
+                    continue
+                raise InvalidInputError(
+                    f"message #{i} has role {role!r}; expected one of "
+                    f"{sorted(CHAT_ROLES | SKIPPED_ROLES)}"
+                )
+            text = message_text(message.get("content"))
+            if not text.strip():
+                continue
+            speaker = str(message.get("name") or role)
+            try:
+                episodes.append(
+                    self.observe_turn(text, t, speaker, role=role, when=when, source=source)
+                )
+            except ExtractionError as exc:
+                failed.append(f"message #{i}: {exc}")
+        if failed:
+            raise ExtractionError("; ".join(failed))
+        return episodes
 
     def _judged(self, text: str, extraction: Extraction) -> list[int]:
         """The current facts the judge finds contradicted (no call without candidates)."""
@@ -253,12 +413,60 @@ class Memory:
         (``knife has blade``, qualifier ``general=True``); returns the general facts' ids."""
         return self._write(lambda: self._core.abstract(t, min_support))
 
-    def recall(self, query: str, t: float, budget_tokens: int | None = None) -> Recall:
-        """The facts (and supporting episodes) most relevant to ``query``, packed into
-        ``budget_tokens`` (default: the config's ``budget_tokens``). No LLM is called."""
-        return self._write(
-            lambda: self._core.recall(query, t, budget_tokens), persist=not self._read_only
-        )
+    def recall(
+        self,
+        query: str,
+        t: float,
+        budget_tokens: int | None = None,
+        *,
+        sources: Iterable[str] = RECALL_SOURCES,
+        now: datetime | date | str | None = None,
+    ) -> Recall:
+        """The facts and episodes most relevant to ``query``, packed into ``budget_tokens``
+        (default: the config's ``budget_tokens``), counted with the memory's tokenizer.
+        No LLM is called.
+
+        ``sources`` picks what may fill the budget: ``"facts"`` (spreading from the query's
+        entities, with the episodes behind the chosen facts), ``"episodes"`` (lexical and,
+        with an embedder, dense search over every episode). A time expression in the query
+        ("last week", "in May 2023") boosts what is dated inside it; relative ones resolve
+        against ``now`` (default: the latest dated episode). ``Recall.via`` says which
+        channel found each episode.
+        """
+        chosen = set(sources)
+        if not chosen or chosen - set(RECALL_SOURCES):
+            raise InvalidInputError(
+                f"sources must be a non-empty subset of {RECALL_SOURCES}, got {sorted(chosen)}"
+            )
+        with self._lock:
+            hits = self._search.search(query) if "episodes" in chosen and query.strip() else []
+            reference = check_when(iso_text(now)) or self._latest_when()
+            window = time_window(query, parse_when(reference)) if isinstance(query, str) else None
+            return self._write(
+                lambda: self._core.recall(
+                    query,
+                    t,
+                    budget_tokens,
+                    hits=hits,
+                    window=window,
+                    use_facts="facts" in chosen,
+                    count=self._count,
+                ),
+                persist=not self._read_only,
+            )
+
+    def _latest_when(self) -> str | None:
+        latest = None
+        for episode in reversed(self._core.graph.episodes.values()):
+            if episode.when is not None:
+                latest = episode.when
+                break
+        return latest
+
+    def episodes(self, since: int = 0) -> list[Episode]:
+        """Episodes with id greater than ``since``, oldest first."""
+        with self._lock:
+            return [e for eid, e in self._core.graph.episodes.items() if eid > since]
 
     def configure(self, config: MemoryConfig) -> None:
         """Change hyperparameters live; they apply from the next call."""
@@ -316,6 +524,7 @@ class Memory:
         with self._lock:
             if not self._closed:
                 self._store.close()
+                self._search.close()
                 self._closed = True
 
     def __enter__(self) -> Memory:

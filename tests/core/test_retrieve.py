@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mags import Fact, Memory, Recall
-from mags.core.retrieve import estimate_tokens
+from mags.search.tokens import TokenCounter
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_recall_respects_the_token_budget(memory: Memory) -> None:
     for budget in (20, 50, 100, 600):
         result = memory.recall("apple", t=0, budget_tokens=budget)
         assert result.tokens <= budget
-        assert estimate_tokens(result.text) == result.tokens
+        assert TokenCounter().count(result.text) == result.tokens
     assert len(memory.recall("apple", t=0, budget_tokens=600).facts) > len(
         memory.recall("apple", t=0, budget_tokens=100).facts
     )

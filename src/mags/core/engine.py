@@ -19,7 +19,8 @@ from mags.core.graph import ChangeSet, LiquidGraph
 from mags.core.model import Episode, Event, FactRecord, FactView, Negation
 from mags.core.prune import enforce_capacity, prune_decayed
 from mags.core.reconcile import assert_fact, negate, supersede
-from mags.core.retrieve import Recall, recall
+from mags.core.episodes import EpisodeHit, TokenCount, Window
+from mags.core.retrieve import Recall, estimate_tokens, recall
 from mags.core.schema import DIRECTIONS, RelationSchema, RelationSpec
 from mags.core.validate import (
     MAX_TEXT_CHARS,
@@ -29,6 +30,7 @@ from mags.core.validate import (
     check_negation,
     check_text,
     check_time,
+    check_when,
 )
 
 
@@ -94,6 +96,8 @@ class MemoryCore:
         facts: Sequence[Any],
         negations: Sequence[Negation],
         judged: Sequence[int] = (),
+        speaker: str | None = None,
+        when: str | None = None,
     ) -> Episode:
         """Store an episode and apply what was extracted from it (already validated).
 
@@ -104,8 +108,8 @@ class MemoryCore:
         valid = check_facts(facts, self.graph.schema)
         patterns = [check_negation(n, self.graph.schema) for n in negations]
         ids = self._apply(valid, patterns, t, source, episode=episode_id, judged=judged)
-        episode = self.graph.add_episode(t, text, source, tuple(ids))
-        self.graph.emit("observe", t, ids, data={"episode": episode.id, "source": source})
+        episode = self.graph.add_episode(t, text, source, tuple(ids), speaker, when)
+        self.graph.emit("observe", t, ids, data=_observe_data(episode))
         return episode
 
     def undecided_conflicts(self, facts: Sequence[Any], limit: int) -> list[FactView]:
@@ -143,21 +147,41 @@ class MemoryCore:
         strongest = sorted(candidates, key=lambda fid: (-candidates[fid], fid))[:limit]
         return [self.view(graph.facts[fid], t) for fid in sorted(strongest)]
 
-    def record_failed_episode(self, text: str, t: float, source: str | None, error: str) -> Episode:
-        """Keep an observation whose extraction failed: evidence is never thrown away."""
-        episode = self.graph.add_episode(t, text, source, ())
-        self.graph.emit(
-            "observe", t, data={"episode": episode.id, "source": source, "error": error}
-        )
+    def record_failed_episode(
+        self,
+        text: str,
+        t: float,
+        source: str | None,
+        error: str | None,
+        speaker: str | None = None,
+        when: str | None = None,
+    ) -> Episode:
+        """Keep an observation with no facts: its extraction failed (``error``) or there
+        is no extractor (``error`` None). Evidence is never thrown away."""
+        episode = self.graph.add_episode(t, text, source, (), speaker, when)
+        data = _observe_data(episode)
+        if error is not None:
+            data["error"] = error
+        self.graph.emit("observe", t, data=data)
         return episode
 
-    def check_observation(self, text: Any, t: float, source: str | None) -> tuple[str, float]:
-        """Validate an observation's text and time before anything is extracted."""
+    def check_observation(
+        self,
+        text: Any,
+        t: float,
+        source: str | None,
+        speaker: str | None = None,
+        when: Any = None,
+    ) -> tuple[str, float, str | None]:
+        """Validate an observation before anything is extracted; returns its text, time and
+        wall-clock time (ISO 8601 text)."""
         t = check_time(t, self.graph.now)
         text = check_text(text, "observation text", MAX_TEXT_CHARS)
         if source is not None:
             check_name(source, "source")
-        return text, t
+        if speaker is not None:
+            check_name(speaker, "speaker")
+        return text, t, check_when(when)
 
     def _apply(
         self,
@@ -293,20 +317,45 @@ class MemoryCore:
         self._settle(t)
         return ids
 
-    def recall(self, query: str, t: float, budget_tokens: int | None = None) -> Recall:
-        """The most relevant facts for ``query`` packed into ``budget_tokens``."""
+    def recall(
+        self,
+        query: str,
+        t: float,
+        budget_tokens: int | None = None,
+        *,
+        hits: Sequence[EpisodeHit] = (),
+        window: Window | None = None,
+        use_facts: bool = True,
+        count: TokenCount | None = None,
+    ) -> Recall:
+        """The most relevant facts and episodes for ``query`` packed into ``budget_tokens``
+        (see `mags.core.retrieve.recall`; ``hits`` come from the caller's episode search)."""
         t = check_time(t, self.graph.now)
         query = check_text(query, "query", MAX_TEXT_CHARS)
         budget = self.graph.config.budget_tokens if budget_tokens is None else budget_tokens
         if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
             raise InvalidInputError(f"budget_tokens must be a positive integer, got {budget!r}")
         self._settle(t)
-        result = recall(self.graph, query, t, budget, self.view)
+        result = recall(
+            self.graph,
+            query,
+            t,
+            budget,
+            self.view,
+            hits=hits,
+            window=window,
+            use_facts=use_facts,
+            count=count or estimate_tokens,
+        )
         self.graph.emit(
             "recall",
             t,
             [f.id for f in result.facts],
-            data={"query": query, "tokens": result.tokens},
+            data={
+                "query": query,
+                "tokens": result.tokens,
+                "episodes": [e.id for e in result.episodes],
+            },
         )
         return result
 
@@ -412,6 +461,13 @@ class MemoryCore:
             "episodes": len(g.episodes),
             "events": len(g.events),
         }
+
+
+def _observe_data(episode: Episode) -> dict[str, Any]:
+    data: dict[str, Any] = {"episode": episode.id, "source": episode.source}
+    if episode.speaker is not None:
+        data["speaker"] = episode.speaker
+    return data
 
 
 def _has_slots(spec: RelationSpec) -> bool:

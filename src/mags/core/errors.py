@@ -26,10 +26,6 @@ class NotFoundError(MagsError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
-class ExtractorNotConfiguredError(MagsError):
-    """`observe` was called on a memory that has no extractor."""
-
-
 class ExtractionError(MagsError):
     """An extractor failed or returned something unusable; the episode is kept."""
 

@@ -124,10 +124,16 @@ class LiquidGraph:
         return event
 
     def add_episode(
-        self, t: float, text: str, source: str | None, fact_ids: tuple[int, ...]
+        self,
+        t: float,
+        text: str,
+        source: str | None,
+        fact_ids: tuple[int, ...],
+        speaker: str | None = None,
+        when: str | None = None,
     ) -> Episode:
         """Store a raw observation."""
-        episode = Episode(self.next_episode_id, t, text, source, fact_ids)
+        episode = Episode(self.next_episode_id, t, text, source, fact_ids, speaker, when)
         self.next_episode_id += 1
         self.episodes[episode.id] = episode
         self._new_episodes.append(episode)

@@ -1,20 +1,31 @@
-"""Retrieval: seed entities from a query, spread activation, pack facts into a token budget.
+"""Retrieval: seed entities from a query, spread activation, pack facts and episodes into a
+token budget.
 
 No LLM is called. Seeds come from exact names and aliases in the query (n-grams), then
 from rare words of entity names. Activation spreads over active facts weighted by their
 current strength for ``hops`` steps with ``damping``; a fact scores the activation of its
-ends times its strength and importance. The best facts, then the episodes behind them, are
-rendered as compact lines until the budget is spent.
+ends times its strength and importance. Episodes come from the caller's search hits, the
+facts' evidence and their neighbours (`mags.core.episodes`). The best of both are rendered
+as compact lines, episodes dated and in time order, until the budget is spent.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from mags.core.dynamics import strength_at
+from mags.core.episodes import (
+    EpisodeHit,
+    TokenCount,
+    Window,
+    date_label,
+    episode_line,
+    render_episodes,
+    score_episodes,
+)
 from mags.core.model import Episode, FactRecord, FactView
 from mags.core.names import tokens
 
@@ -23,13 +34,14 @@ if TYPE_CHECKING:
 
 MAX_NGRAM = 5
 MAX_POSTING = 64
-MAX_EPISODES = 3
+#: Share of the budget facts may take first when episodes are also on offer.
+FACT_SHARE = 0.3
 FACTS_HEADER = "Known facts (strength in brackets):"
 EPISODES_HEADER = "Observations:"
 
 
 def line_tokens(line: str) -> int:
-    """Tokens a line costs in a prompt, its newline included (so lines add up safely)."""
+    """Estimated tokens a line costs in a prompt, its newline included."""
     return (len(line) + 4) // 4
 
 
@@ -55,6 +67,12 @@ class Recall:
     episodes: tuple[Episode, ...]
     tokens: int
     seeds: tuple[str, ...]
+    via: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    """For each recalled episode, the channels that found it: ``lexical``, ``dense``,
+    ``fact`` (evidence behind a chosen fact), ``neighbour`` (next to a hit), ``time`` (inside
+    the query's time window)."""
+    window: str | None = None
+    """The query's time expression that recall resolved and boosted, if any."""
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-able dict."""
@@ -66,8 +84,9 @@ class Recall:
             "seeds": list(self.seeds),
             "facts": [f.to_dict() for f in self.facts],
             "episodes": [
-                {"id": e.id, "t": e.t, "source": e.source, "text": e.text} for e in self.episodes
+                {**e.to_dict(), "via": list(self.via.get(e.id, ()))} for e in self.episodes
             ],
+            "window": self.window,
         }
 
 
@@ -147,53 +166,8 @@ def render_fact(view: FactView) -> str:
     return f"- {view.subject} {view.relation} {view.object}{extra} [{view.strength:.2f}]"
 
 
-def pack(
-    graph: LiquidGraph,
-    ranked: list[int],
-    t: float,
-    budget: int,
-    view: Callable[[FactRecord, float], FactView],
-) -> tuple[list[str], list[FactView], list[Episode], int]:
-    """Fill the budget with fact lines, then with the episodes that support them."""
-    lines: list[str] = []
-    chosen: list[FactView] = []
-    used = line_tokens(FACTS_HEADER)
-    for fid in ranked:
-        fv = view(graph.facts[fid], t)
-        line = render_fact(fv)
-        cost = line_tokens(line)
-        if used + cost > budget:
-            continue  # a shorter line further down may still fit
-        lines.append(line)
-        chosen.append(fv)
-        used += cost
-        if budget - used < 4:
-            break
-    if not chosen:
-        return [], [], [], 0
-    support: dict[int, int] = {}
-    for fv in chosen:
-        if fv.episode is not None:
-            support[fv.episode] = support.get(fv.episode, 0) + 1
-    episodes: list[Episode] = []
-    ep_lines: list[str] = []
-    header_cost = line_tokens(EPISODES_HEADER)
-    for eid, _ in sorted(support.items(), key=lambda kv: (-kv[1], -kv[0]))[:MAX_EPISODES]:
-        episode = graph.episodes[eid]
-        room = budget - used - (0 if ep_lines else header_cost)
-        if room < 16:
-            break
-        text = " ".join(episode.text.split())
-        line = f"- t={episode.t:g}: {text}"
-        if line_tokens(line) > room:
-            line = line[: room * 4 - 2] + "…"  # costs exactly `room` with its newline
-        ep_lines.append(line)
-        episodes.append(episode)
-        used += line_tokens(line) + (0 if len(ep_lines) > 1 else header_cost)
-    out = [FACTS_HEADER, *lines]
-    if ep_lines:
-        out += [EPISODES_HEADER, *ep_lines]
-    return out, chosen, episodes, used
+def _fits(lines: list[str], count: TokenCount, budget: int) -> bool:
+    return count("\n".join(lines)) <= budget
 
 
 def recall(
@@ -202,13 +176,107 @@ def recall(
     t: float,
     budget: int,
     view: Callable[[FactRecord, float], FactView],
+    *,
+    hits: Sequence[EpisodeHit] = (),
+    window: Window | None = None,
+    use_facts: bool = True,
+    count: TokenCount = estimate_tokens,
+    fact_share: float = FACT_SHARE,
 ) -> Recall:
-    """The facts and episodes most relevant to ``query`` that fit in ``budget`` tokens."""
-    seeds = seed_entities(graph, query, graph.config.max_seeds)
-    scores = score_facts(graph, seeds, t)
+    """The facts and episodes most relevant to ``query`` that fit in ``budget`` tokens.
+
+    Facts come from spreading activation from the query's entities (unless ``use_facts`` is
+    False); episodes from the search ``hits`` the caller's indexes found, the evidence behind
+    the chosen facts and the turns next to both (`mags.core.episodes`). When both kinds are
+    on offer, facts first take at most ``fact_share`` of the budget, episodes what is left,
+    and facts again whatever the episodes leave. ``count`` counts tokens (the facade passes a
+    real tokenizer); the packed text never costs more than ``budget``.
+    """
+    seeds = seed_entities(graph, query, graph.config.max_seeds) if use_facts else {}
+    scores = score_facts(graph, seeds, t) if seeds else {}
     ranked = sorted(scores, key=lambda fid: (-scores[fid], fid))
-    lines, chosen, episodes, _ = pack(graph, ranked, t, budget, view)
+    views: dict[int, FactView] = {}
+
+    def fact_line(fid: int) -> str:
+        if fid not in views:
+            views[fid] = view(graph.facts[fid], t)
+        return render_fact(views[fid])
+
+    def line_cost(line: str) -> int:
+        return count(line) + 1  # its newline
+
+    chosen: list[int] = []
+    used = 0
+
+    def add_facts(limit: int) -> None:
+        nonlocal used
+        header = 0 if chosen else line_cost(FACTS_HEADER)
+        for fid in ranked:
+            if fid in chosen_set:
+                continue
+            cost = line_cost(fact_line(fid))
+            if used + header + cost > limit:
+                continue  # a shorter line further down may still fit
+            chosen.append(fid)
+            chosen_set.add(fid)
+            used += header + cost
+            header = 0
+            if limit - used < 4:
+                break
+
+    chosen_set: set[int] = set()
+    add_facts(int(budget * fact_share) if hits else budget)
+    top = scores[chosen[0]] if chosen else 1.0
+    support: dict[int, float] = {}
+    for fid in chosen:
+        episode = graph.facts[fid].episode
+        if episode is not None:
+            support[episode] = max(support.get(episode, 0.0), scores[fid] / top)
+    episode_scores, via = score_episodes(graph, hits, support, query, window)
+    picked: list[Episode] = []
+    header = line_cost(EPISODES_HEADER)
+    dates: set[str | None] = set()
+    for eid in sorted(episode_scores, key=lambda e: (-episode_scores[e], e)):
+        episode = graph.episodes[eid]
+        label = date_label(episode.when)
+        cost = line_cost(episode_line(episode)) + (0 if picked else header)
+        if label is not None and label not in dates:
+            cost += line_cost(f"[{label}]")
+        if used + cost > budget:
+            continue
+        picked.append(episode)
+        dates.add(label)
+        used += cost
+        if budget - used < 8:
+            break
+    add_facts(budget)
+
+    def render() -> list[str]:
+        out: list[str] = []
+        if chosen:
+            out += [FACTS_HEADER, *(fact_line(fid) for fid in chosen)]
+        if picked:
+            out += [EPISODES_HEADER, *render_episodes(picked)]
+        return out
+
+    lines = render()
+    # Counts of lines add up to at least the count of their join; this only guards it.
+    while lines and not _fits(lines, count, budget):
+        if picked:
+            picked.pop()
+        else:
+            chosen.pop()
+        lines = render()
     text = "\n".join(lines)
     names = tuple(graph.entities[e].name for e in seeds)
-    tokens_used = estimate_tokens(text) if text else 0
-    return Recall(query, t, text, tuple(chosen), tuple(episodes), tokens_used, names)
+    return Recall(
+        query,
+        t,
+        text,
+        tuple(views[fid] for fid in chosen),
+        tuple(sorted(picked, key=lambda e: (e.t, e.id))),
+        count(text) if text else 0,
+        names,
+        via={e.id: tuple(sorted(via[e.id])) for e in picked},
+        window=None if window is None else str(getattr(window, "phrase", window)),
+    )

@@ -264,8 +264,9 @@ def chat_schema() -> RelationSchema:
         return RelationSpec(name, subject_kind=person, description=description, **kw)  # type: ignore[arg-type]
 
     relations = [
-        about_person("lives_in", "lives in a place", functional=True, object_kind="place",
-                     tau_scale=4.0),
+        about_person(
+            "lives_in", "lives in a place", functional=True, object_kind="place", tau_scale=4.0
+        ),
         about_person("works_as", "job or role", functional=True, tau_scale=4.0),
         about_person("works_at", "employer or workplace", functional=True, tau_scale=4.0),
         about_person("is_from", "place of origin", stable=True, object_kind="place"),
@@ -273,19 +274,21 @@ def chat_schema() -> RelationSchema:
         about_person("likes", "preference", tau_scale=4.0),
         about_person("dislikes", "preference", tau_scale=4.0),
         about_person("married_to", "spouse", functional=True, stable=True, object_kind=person),
-        about_person("child_of", "a parent of the subject is the object", stable=True,
-                     object_kind=person),
-        about_person("parent_of", "a child of the subject is the object", stable=True,
-                     object_kind=person),
+        about_person(
+            "child_of", "a parent of the subject is the object", stable=True, object_kind=person
+        ),
+        about_person(
+            "parent_of", "a child of the subject is the object", stable=True, object_kind=person
+        ),
         about_person("sibling_of", "brother or sister", stable=True, object_kind=person),
         about_person("friend_of", "friend", tau_scale=4.0, object_kind=person),
         about_person("identifies_as", "identity (gender, orientation, ...)", stable=True),
-        about_person("plans", "something the subject means to do (qualifier when)",
-                     tau_scale=0.5),
+        about_person("plans", "something the subject means to do (qualifier when)", tau_scale=0.5),
         about_person("did", "something the subject did (qualifier when)"),
         about_person("attended", "an event the subject went to (qualifier when)"),
-        about_person("visited", "a place the subject went to (qualifier when)",
-                     object_kind="place"),
+        about_person(
+            "visited", "a place the subject went to (qualifier when)", object_kind="place"
+        ),
     ]
     synonyms = {
         "moved_to": "lives_in",

@@ -94,6 +94,31 @@ def check_time(t: Any, now: float) -> float:
     return float(t)
 
 
+_ISO = re.compile(
+    r"^\d{4}-\d{2}-\d{2}"
+    r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+)
+
+
+def check_when(value: Any) -> str | None:
+    """A wall-clock time as ISO 8601 text, ``2023-05-08`` or ``2023-05-08T13:56:00``
+    (None stays None). The core never reads a clock: callers turn datetimes into text.
+
+    Example
+    -------
+    >>> check_when("2023-05-08T13:56:00"), check_when("2023-05-08")
+    ('2023-05-08T13:56:00', '2023-05-08')
+    """
+    if value is None:
+        return None
+    if isinstance(value, str) and _ISO.match(value.strip()):
+        return value.strip()
+    raise InvalidInputError(
+        f"when must be a datetime or an ISO 8601 string such as '2023-05-08T13:56:00', "
+        f"got {value!r:.100}"
+    )
+
+
 def check_qualifiers(value: Any) -> Qualifiers:
     """Qualifiers as a sorted tuple of (key, scalar) pairs."""
     if value is None:

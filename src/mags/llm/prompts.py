@@ -7,16 +7,24 @@ that traces and bench results can record; change the wording, bump the version.
 - ``summary``: the summary memory's rewrite of its running summary (`summary_messages`).
 - ``extract``: the LLM extractor's facts from one observation (`extraction_messages`).
 - ``judge``: the conflict judge's verdict on facts the schema cannot decide (`judge_messages`).
+- ``extract-chat``: the chat extractor's facts from one conversation turn
+  (`chat_extraction_messages`).
+- ``answer``: a benchmark question answered from a memory context (`answer_messages`).
+- ``answer-judge``: whether an answer means the gold answer (`answer_judge_messages`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 ACTION_PROMPT_VERSION = "action-v1"
 SUMMARY_PROMPT_VERSION = "summary-v1"
 EXTRACT_PROMPT_VERSION = "extract-v1"
 JUDGE_PROMPT_VERSION = "judge-v1"
+CHAT_EXTRACT_PROMPT_VERSION = "extract-chat-v1"
+ANSWER_PROMPT_VERSION = "answer-v1"
+ANSWER_JUDGE_PROMPT_VERSION = "answer-judge-v1"
 
 #: At most this many known entity names go into an extraction prompt.
 EXTRACT_KNOWN_ENTITIES = 100
@@ -197,3 +205,161 @@ def judge_messages(
         'Reply as JSON: {"contradicted": [<numbers of the memory facts no longer true>]}'
     )
     return [{"role": "system", "content": _JUDGE_SYSTEM}, {"role": "user", "content": user}]
+
+
+_CHAT_EXTRACT_SYSTEM = (
+    "You turn one turn of a conversation into facts for a long-term memory of the people in "
+    "it. A fact is a subject, a relation and an object. Rules:\n"
+    "1. Speaker: what the speaker says in the first person (I, my, we) is about the speaker; "
+    'name the speaker by name, never as "I" or "user". Record a fact about someone else '
+    'only when the speaker asserts it as true ("my sister lives in Oslo").\n'
+    '2. Assertions only: a question, a hypothetical or wish ("if I moved..."), a negation '
+    '("I don\'t like tea" is not "likes tea"), a retelling of what someone else said, or a '
+    "mere mention of a topic is not a fact. When the turn asserts nothing, return no facts.\n"
+    '3. Dates: resolve a relative date ("yesterday", "last Saturday", "next month") '
+    'against the date of the turn, and put it in the qualifier "when" as an ISO date '
+    "(YYYY-MM-DD, or YYYY-MM for a month, YYYY for a year). An event with no date gets no "
+    '"when".\n'
+    "4. Names: short lower-case noun phrases for things, people by their names; reuse the "
+    "exact name of an entity already known when the turn means the same thing.\n"
+    '5. Report as negations what the speaker says is no longer true ("I moved out of '
+    'Boston": relation "lives_in", object "boston").\n'
+    'Answer with a JSON object of the form {"facts": [{"subject": ..., "relation": ..., '
+    '"object": ..., "qualifiers": {"when": ...}}], "negations": [{"relation": ..., '
+    '"subject": ..., "object": ...}]}; leave out "qualifiers" when there are none.'
+)
+_CHAT_CLOSED = "Use only the relations listed."
+_CHAT_OPEN = (
+    "Prefer the relations listed; when none of them fits a fact, you may use a short "
+    'snake_case relation of your own (e.g. "adopted", "is_allergic_to").'
+)
+
+
+def _turn_date(when: str | None) -> str:
+    """The turn's date for a prompt: ISO date and weekday (needed for "last Saturday")."""
+    if not when:
+        return 'unknown (leave relative dates out of "when")'
+    try:
+        moment = datetime.fromisoformat(when.strip())
+    except ValueError:
+        return when.strip()  # not ISO: the model may still read it
+    return f"{moment.date().isoformat()} ({moment.strftime('%A')})"
+
+
+def chat_extraction_messages(
+    text: str,
+    relations: Mapping[str, str],
+    speaker: str | None,
+    when: str | None,
+    known_entities: Sequence[str] = (),
+    open_relations: bool = False,
+) -> list[dict[str, str]]:
+    """The chat messages asking for the facts one conversation turn asserts
+    (version `CHAT_EXTRACT_PROMPT_VERSION`).
+
+    ``speaker`` is who said ``text`` and ``when`` the turn's wall-clock time (ISO 8601); the
+    prompt gives the date with its weekday so that relative dates can be resolved. With
+    ``open_relations`` the model may use a relation outside ``relations`` when none fits.
+    At most `EXTRACT_KNOWN_ENTITIES` of ``known_entities`` are listed.
+
+    Example
+    -------
+    >>> messages = chat_extraction_messages(
+    ...     "I ran a charity race last Saturday!", {"did": "something the subject did"},
+    ...     "Caroline", "2023-05-08T13:56:00", ["melanie"])
+    >>> [m["role"] for m in messages]
+    ['system', 'user']
+    >>> print(messages[1]["content"])
+    Relations:
+    - did: something the subject did
+    Use only the relations listed.
+    <BLANKLINE>
+    Entities already known (reuse these names):
+    melanie
+    <BLANKLINE>
+    Speaker: Caroline
+    Date of the turn: 2023-05-08 (Monday)
+    <BLANKLINE>
+    Turn:
+    Caroline: I ran a charity race last Saturday!
+    """
+    lines = ["Relations:"]
+    lines += [f"- {name}: {about}" if about else f"- {name}" for name, about in relations.items()]
+    lines.append(_CHAT_OPEN if open_relations else _CHAT_CLOSED)
+    names = list(known_entities)[:EXTRACT_KNOWN_ENTITIES]
+    if names:
+        lines += ["", "Entities already known (reuse these names):", ", ".join(names)]
+    who = (speaker or "").strip()
+    lines += ["", f"Speaker: {who or 'unknown'}", f"Date of the turn: {_turn_date(when)}"]
+    lines += ["", "Turn:", f"{who}: {text.strip()}" if who else text.strip()]
+    return [
+        {"role": "system", "content": _CHAT_EXTRACT_SYSTEM},
+        {"role": "user", "content": "\n".join(lines)},
+    ]
+
+
+#: What `answer_messages` tells a model to say when the context does not hold the answer.
+NOT_MENTIONED = "not mentioned"
+
+_ANSWER_SYSTEM = (
+    "You answer questions about past conversations using only the memory context you are "
+    "given: facts and excerpts remembered from those conversations. Do not use outside "
+    "knowledge or guess. Answer as briefly as possible (a few words, a name, a date or a "
+    "short phrase, not a sentence); give dates as the context gives them. If the context "
+    f'does not say, answer exactly "{NOT_MENTIONED}".'
+)
+
+
+def answer_messages(question: str, context: str) -> list[dict[str, str]]:
+    """The chat messages asking for a short answer to ``question`` from ``context`` only
+    (version `ANSWER_PROMPT_VERSION`); the reply is plain text.
+
+    Example
+    -------
+    >>> messages = answer_messages("Where does Ann live?", "- ann lives_in oslo")
+    >>> [m["role"] for m in messages]
+    ['system', 'user']
+    >>> print(messages[1]["content"])
+    Memory context:
+    - ann lives_in oslo
+    <BLANKLINE>
+    Question: Where does Ann live?
+    Short answer:
+    """
+    memory = context.strip() or "(empty: nothing is remembered)"
+    user = f"Memory context:\n{memory}\n\nQuestion: {question.strip()}\nShort answer:"
+    return [{"role": "system", "content": _ANSWER_SYSTEM}, {"role": "user", "content": user}]
+
+
+_ANSWER_JUDGE_SYSTEM = (
+    "You grade answers to questions about past conversations. An answer is correct if it "
+    "means the same as the gold answer: other wording, a shorter or longer phrasing of the "
+    "same thing, or extra detail that does not contradict it is fine. For dates, the same "
+    "date in any format is correct (7 May 2023 = 2023-05-07 = May 7th, 2023); a different "
+    'date is not. Answer with a JSON object {"correct": true} or {"correct": false}.'
+)
+
+
+def answer_judge_messages(question: str, gold: str, answer: str) -> list[dict[str, str]]:
+    """The chat messages asking whether ``answer`` means ``gold`` (version
+    `ANSWER_JUDGE_PROMPT_VERSION`); the reply is ``{"correct": true|false}``.
+
+    Example
+    -------
+    >>> messages = answer_judge_messages("When did Ann move?", "7 May 2023", "2023-05-07")
+    >>> print(messages[1]["content"])
+    Question: When did Ann move?
+    Gold answer: 7 May 2023
+    Answer to grade: 2023-05-07
+    <BLANKLINE>
+    Reply as JSON: {"correct": true} or {"correct": false}
+    """
+    user = (
+        f"Question: {question.strip()}\nGold answer: {gold.strip()}\n"
+        f"Answer to grade: {answer.strip()}\n\n"
+        'Reply as JSON: {"correct": true} or {"correct": false}'
+    )
+    return [
+        {"role": "system", "content": _ANSWER_JUDGE_SYSTEM},
+        {"role": "user", "content": user},
+    ]

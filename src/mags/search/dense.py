@@ -47,9 +47,7 @@ class WordLlamaEmbedder:
         from pathlib import Path
 
         folder = Path(wordllama.__file__).parent
-        self._model = wordllama.WordLlama.load(
-            dim=dim, cache_dir=folder, disable_download=True
-        )
+        self._model = wordllama.WordLlama.load(dim=dim, cache_dir=folder, disable_download=True)
 
     def embed(self, texts: Sequence[str]) -> Any:
         return self._model.embed(list(texts), norm=True)

@@ -71,7 +71,9 @@ class TimeWindow:
             first, last = day + "-01", day + "-31"
         elif len(day) == 4:
             first, last = day + "-01-01", day + "-12-31"
-        return (self.start is None or last >= self.start) and (self.end is None or first <= self.end)
+        return (self.start is None or last >= self.start) and (
+            self.end is None or first <= self.end
+        )
 
 
 def _span(kind: str, text: str, reference: datetime) -> tuple[date, date] | None:
@@ -147,7 +149,13 @@ def time_window(query: str, reference: datetime | None) -> TimeWindow | None:
         prefix = _PREFIX.search(lowered[: match.start()])
         # "in 2022" / "before 2022" patterns carry their preposition inside the match.
         head = phrase.split()[0].lower()
-        side = prefix.group(1) if prefix else head if head in ("before", "after", "since", "by") else None
+        side = (
+            prefix.group(1)
+            if prefix
+            else head
+            if head in ("before", "after", "since", "by")
+            else None
+        )
         if side == "before":
             return TimeWindow(None, (span[0] - timedelta(days=1)).isoformat(), phrase)
         if side in ("until", "by"):

@@ -58,7 +58,18 @@ def _migration_1(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1]
+def _migration_2(db: sqlite3.Connection) -> None:
+    # Chat turns: who said an episode and when (wall-clock, ISO 8601).
+    _run_script(
+        db,
+        """
+        ALTER TABLE episodes ADD COLUMN speaker TEXT;
+        ALTER TABLE episodes ADD COLUMN wall_time TEXT;
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2]
 """Migration ``i`` brings a file from schema version ``i`` to ``i + 1``. Append only."""
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -173,8 +184,11 @@ class SQLiteStore:
                 ],
                 facts=[_fact_in(r) for r in db.execute("SELECT * FROM facts ORDER BY id")],
                 episodes=[
-                    Episode(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])))
-                    for r in db.execute("SELECT * FROM episodes ORDER BY id")
+                    Episode(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), r[5], r[6])
+                    for r in db.execute(
+                        "SELECT id, t, text, source, fact_ids, speaker, wall_time "
+                        "FROM episodes ORDER BY id"
+                    )
                 ],
                 events=[
                     Event(
@@ -248,8 +262,12 @@ class SQLiteStore:
                 ],
             )
             db.executemany(
-                "INSERT INTO episodes VALUES (?,?,?,?,?)",
-                [(e.id, e.t, e.text, e.source, json.dumps(e.fact_ids)) for e in changes.episodes],
+                "INSERT INTO episodes (id, t, text, source, fact_ids, speaker, wall_time) "
+                "VALUES (?,?,?,?,?,?,?)",
+                [
+                    (e.id, e.t, e.text, e.source, json.dumps(e.fact_ids), e.speaker, e.when)
+                    for e in changes.episodes
+                ],
             )
             db.executemany(
                 "INSERT INTO events VALUES (?,?,?,?,?,?)",

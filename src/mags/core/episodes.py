@@ -1,0 +1,158 @@
+"""Episodes in recall: score the candidates of every channel, render them dated and grouped.
+
+An episode reaches recall through one or more *channels*: a lexical or dense search hit
+(scored by the caller's index, 0..1), the fact channel (it is the evidence behind a chosen
+fact), or as a neighbour of a hit in the same conversation (a reply right after a hit that
+asked a question is most often what answers it). A time window from the query boosts the
+episodes dated inside it; a query that names a speaker boosts that speaker's turns. All of
+it is arithmetic over ids and scores: no I/O, no LLM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from mags.core.model import Episode
+from mags.core.names import tokens
+
+if TYPE_CHECKING:
+    from mags.core.graph import LiquidGraph
+
+#: Weight of the fact channel: an episode behind the best chosen fact scores this much.
+FACT_WEIGHT = 0.6
+#: Share of a hit's score passed to the turn right after it (more after a question).
+NEXT_WEIGHT = 0.25
+NEXT_AFTER_QUESTION_WEIGHT = 0.6
+PREVIOUS_WEIGHT = 0.15
+#: Multipliers for an episode inside the query's time window, and for a named speaker's.
+TIME_BOOST = 1.5
+SPEAKER_BOOST = 1.15
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeHit:
+    """An episode found by a search channel, with a score in (0, 1]."""
+
+    episode: int
+    score: float
+    via: str
+
+
+class Window(Protocol):
+    """A time window (see `mags.search.timeq.TimeWindow`)."""
+
+    def contains(self, when: str | None) -> bool:
+        """Whether an ISO date falls inside."""
+        ...
+
+
+def same_thread(a: Episode, b: Episode) -> bool:
+    """Whether two consecutive episodes belong to one exchange (same session date, or both
+    undated and one step apart)."""
+    if a.when is not None or b.when is not None:
+        return a.when == b.when
+    return abs(a.t - b.t) <= 1
+
+
+def score_episodes(
+    graph: LiquidGraph,
+    hits: Iterable[EpisodeHit],
+    fact_support: Mapping[int, float],
+    query: str,
+    window: Window | None,
+) -> tuple[dict[int, float], dict[int, set[str]]]:
+    """Every candidate episode's score and the channels that found it.
+
+    ``fact_support`` maps an episode id to the (normalized) score of the best chosen fact
+    it supports.
+    """
+    episodes = graph.episodes
+    scores: dict[int, float] = {}
+    via: dict[int, set[str]] = {}
+
+    def credit(eid: int, score: float, channel: str) -> None:
+        if eid in episodes and score > 0:
+            scores[eid] = scores.get(eid, 0.0) + score
+            via.setdefault(eid, set()).add(channel)
+
+    direct: dict[int, float] = {}
+    for hit in hits:
+        credit(hit.episode, hit.score, hit.via)
+        direct[hit.episode] = direct.get(hit.episode, 0.0) + hit.score
+    for eid, support in fact_support.items():
+        credit(eid, FACT_WEIGHT * support, "fact")
+        direct[eid] = direct.get(eid, 0.0) + FACT_WEIGHT * support
+    for eid, score in direct.items():
+        episode = episodes.get(eid)
+        if episode is None:
+            continue
+        after, before = episodes.get(eid + 1), episodes.get(eid - 1)
+        if after is not None and same_thread(episode, after):
+            asks = episode.text.rstrip().endswith("?")
+            credit(
+                after.id, score * (NEXT_AFTER_QUESTION_WEIGHT if asks else NEXT_WEIGHT), "neighbour"
+            )
+        if before is not None and same_thread(before, episode):
+            credit(before.id, score * PREVIOUS_WEIGHT, "neighbour")
+    named = set(tokens(query))
+    for eid in scores:
+        episode = episodes[eid]
+        if window is not None and window.contains(episode.when):
+            scores[eid] *= TIME_BOOST
+            via[eid].add("time")
+        if episode.speaker and set(tokens(episode.speaker)) <= named:
+            scores[eid] *= SPEAKER_BOOST
+    return scores, via
+
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def date_label(when: str | None) -> str | None:
+    """How a date heads a group of episodes: ``8 May 2023`` (the ISO text as it is when it
+    is not a date).
+
+    Example
+    -------
+    >>> date_label("2023-05-08T13:56:00")
+    '8 May 2023'
+    """
+    if not when:
+        return None
+    year, month, day = when[:4], when[5:7], when[8:10]
+    if not (year.isdigit() and month.isdigit() and day.isdigit() and 1 <= int(month) <= 12):
+        return when
+    return f"{int(day)} {MONTHS[int(month) - 1]} {year}"
+
+
+def episode_line(episode: Episode) -> str:
+    """One episode as a prompt line: ``- Caroline: ...`` for a turn, ``- t=3: ...`` else.
+
+    Example
+    -------
+    >>> episode_line(Episode(1, 3.0, "You see a  key.", None, ()))
+    '- t=3: You see a key.'
+    """
+    text = " ".join(episode.text.split())
+    return f"- {episode.speaker}: {text}" if episode.speaker else f"- t={episode.t:g}: {text}"
+
+
+def render_episodes(episodes: Iterable[Episode]) -> list[str]:
+    """Lines for the chosen episodes: in time order, a ``[date]`` line before each new date."""
+    lines: list[str] = []
+    current: str | None = None
+    for episode in sorted(episodes, key=lambda e: (e.t, e.id)):
+        label = date_label(episode.when)
+        if label is not None and label != current:
+            lines.append(f"[{label}]")
+        current = label
+        lines.append(episode_line(episode))
+    return lines
+
+
+TokenCount = Callable[[str], int]
