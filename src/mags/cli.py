@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from mags.bench.locomo_command import add_eval_command
 from mags.core.errors import MagsError
 from mags.tune.command import add_tune_command
 from mags.viz.command import add_viz_command
@@ -167,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_viz_command(commands)
     add_web_commands(commands)
     add_tune_command(commands)
+    add_eval_command(commands, add_llm_flags)
     return parser
 
 

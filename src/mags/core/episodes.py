@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from mags.core.graph import LiquidGraph
 
 #: Weight of the fact channel: an episode behind the best chosen fact scores this much.
-FACT_WEIGHT = 0.6
+FACT_WEIGHT = 0.3
 #: Share of a hit's score passed to the turn right after it (more after a question).
 NEXT_WEIGHT = 0.25
 NEXT_AFTER_QUESTION_WEIGHT = 0.6

@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 
 MAX_NGRAM = 5
 MAX_POSTING = 64
-#: Share of the budget facts may take first when episodes are also on offer.
-FACT_SHARE = 0.3
 FACTS_HEADER = "Known facts (strength in brackets):"
 EPISODES_HEADER = "Observations:"
 
@@ -181,7 +179,6 @@ def recall(
     window: Window | None = None,
     use_facts: bool = True,
     count: TokenCount = estimate_tokens,
-    fact_share: float = FACT_SHARE,
 ) -> Recall:
     """The facts and episodes most relevant to ``query`` that fit in ``budget`` tokens.
 
@@ -189,7 +186,7 @@ def recall(
     False); episodes from the search ``hits`` the caller's indexes found, the evidence behind
     the chosen facts and the turns next to both (`mags.core.episodes`). When both kinds are
     on offer, facts first take at most ``fact_share`` of the budget, episodes what is left,
-    and facts again whatever the episodes leave. ``count`` counts tokens (the facade passes a
+    and facts again whatever the episodes leave (``config.fact_share``). ``count`` counts tokens (the facade passes a
     real tokenizer); the packed text never costs more than ``budget``.
     """
     seeds = seed_entities(graph, query, graph.config.max_seeds) if use_facts else {}
@@ -225,7 +222,7 @@ def recall(
                 break
 
     chosen_set: set[int] = set()
-    add_facts(int(budget * fact_share) if hits else budget)
+    add_facts(int(budget * graph.config.fact_share) if hits else budget)
     top = scores[chosen[0]] if chosen else 1.0
     support: dict[int, float] = {}
     for fid in chosen:

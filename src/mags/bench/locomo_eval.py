@@ -1,0 +1,331 @@
+"""LoCoMo without an LLM: turn-level evidence recall of a packed context at token budgets.
+
+For each conversation, every system ingests the turns in order (``t`` = turn index) and, for
+each question, packs a context under each budget. A question's *evidence recall* is the share
+of its evidence turns whose rendered line (``- Speaker: text``) is inside the packed text
+(a turn cut short does not count). Evidence ids that name no turn of the conversation are
+dropped and counted; a question left with no evidence (empty or only broken ids) is counted
+and left out of the means. Every system renders turns the same way
+(`mags.core.episodes.render_episodes`: dated groups, time order) and counts tokens with the
+same tokenizer, so the systems differ only in what they choose.
+
+Systems: MAGS ``liquid`` (facts + episodes), ``episodes`` (episode search only), ``facts``
+(graph facts and the turns behind them), ``no-decay`` (liquid with no decay, no pruning);
+baselines ``bm25`` (FTS5 over turns), ``dense`` (WordLlama over turns, if installed),
+``window`` (the latest turns that fit) and ``full`` (the whole conversation: its tokens per
+question, recall 1 by construction).
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from mags.bench.locomo import CATEGORIES, Conversation, Question, Turn
+from mags.config import MemoryConfig
+from mags.core.episodes import date_label, episode_line, render_episodes
+from mags.core.model import Episode
+from mags.core.retrieve import EPISODES_HEADER
+from mags.core.schema import chat_schema
+from mags.extract.chat_rules import ChatRuleExtractor
+from mags.memory import Memory
+from mags.search.dense import DenseIndex, Embedder
+from mags.search.episodes import indexed_text
+from mags.search.lexical import LexicalIndex
+from mags.search.tokens import TokenCounter
+
+DEFAULT_BUDGETS = (150, 300, 750, 1500)
+MAGS_SYSTEMS = ("liquid", "episodes", "facts", "no-decay")
+BASELINES = ("bm25", "dense", "window", "full")
+SYSTEMS = MAGS_SYSTEMS + BASELINES
+
+
+class Retriever(Protocol):
+    """One system after ingesting a conversation: a context for a question at a budget."""
+
+    def context(self, question: str, budget: int) -> str:
+        """The packed text."""
+        ...
+
+    def close(self) -> None:
+        """Free what it holds."""
+        ...
+
+
+def turn_episode(turn: Turn, index: int) -> Episode:
+    """A turn as the episode MAGS stores for it (for the baselines' rendering)."""
+    return Episode(index + 1, float(index), turn.text, turn.source, (), turn.speaker, turn.when)
+
+
+def pack_turns(ranked: Sequence[Episode], budget: int, count: Callable[[str], int]) -> str:
+    """The best-ranked turns that fit ``budget``, rendered as MAGS renders episodes."""
+    chosen: list[Episode] = []
+    used = count(EPISODES_HEADER) + 1
+    dates: set[str | None] = set()
+    for episode in ranked:
+        label = date_label(episode.when)
+        cost = count(episode_line(episode)) + 1
+        if label is not None and label not in dates:
+            cost += count(f"[{label}]") + 1
+        if used + cost > budget:
+            continue
+        chosen.append(episode)
+        dates.add(label)
+        used += cost
+        if budget - used < 8:
+            break
+    return "\n".join([EPISODES_HEADER, *render_episodes(chosen)]) if chosen else ""
+
+
+class MagsRetriever:
+    """A MAGS memory (SQLite file, chat schema, rule extractor) holding the conversation."""
+
+    def __init__(
+        self, system: str, conversation: Conversation, folder: Path, embedder: Embedder | None
+    ) -> None:
+        config = MemoryConfig.for_chat()
+        if system == "no-decay":
+            config = config.with_changes(theta_prune=0.0, tau0=1e4, tau_max=1e6)
+        self.sources = {
+            "liquid": ("facts", "episodes"),
+            "no-decay": ("facts", "episodes"),
+            "episodes": ("episodes",),
+            "facts": ("facts",),
+        }[system]
+        self.memory = Memory.open(
+            folder / f"{conversation.sample_id}-{system}.db",
+            config,
+            schema=chat_schema(),
+            extractor=ChatRuleExtractor(),
+            embedder=embedder,
+        )
+        for i, turn in enumerate(conversation.turns):
+            self.memory.observe_turn(
+                turn.text, t=i, speaker=turn.speaker, when=turn.when, source=turn.source
+            )
+        self.t = float(len(conversation.turns))
+
+    def context(self, question: str, budget: int) -> str:
+        return self.memory.recall(question, self.t, budget, sources=self.sources).text
+
+    def close(self) -> None:
+        self.memory.close()
+
+
+class RankedTurns:
+    """A baseline that ranks turns (lexically, densely, or by recency) and packs them."""
+
+    def __init__(
+        self, system: str, conversation: Conversation, count: Callable[[str], int],
+        embedder: Embedder | None,
+    ) -> None:  # fmt: skip
+        self.system = system
+        self.count = count
+        self.episodes = [turn_episode(turn, i) for i, turn in enumerate(conversation.turns)]
+        self.lexical: LexicalIndex | None = None
+        self.dense: DenseIndex | None = None
+        if system == "bm25":
+            self.lexical = LexicalIndex()
+            for episode in self.episodes:
+                self.lexical.add(episode.id, indexed_text(episode))
+        elif system == "dense":
+            if embedder is None:
+                raise ValueError("the dense baseline needs an embedder")
+            self.dense = DenseIndex(embedder)
+            self.dense.add([(e.id, indexed_text(e)) for e in self.episodes])
+
+    def context(self, question: str, budget: int) -> str:
+        if self.system == "window":
+            return pack_turns(self.episodes[::-1], budget, self.count)
+        if self.system == "full":
+            return "\n".join([EPISODES_HEADER, *render_episodes(self.episodes)])
+        index = self.lexical or self.dense
+        assert index is not None
+        found = index.search(question, len(self.episodes))
+        ranked = [self.episodes[eid - 1] for eid, _ in found]
+        seen = {e.id for e in ranked}
+        # Turns the index does not rank still fill what is left, in order.
+        ranked += [e for e in self.episodes if e.id not in seen]
+        return pack_turns(ranked, budget, self.count)
+
+    def close(self) -> None:
+        if self.lexical is not None:
+            self.lexical.close()
+
+
+@dataclass
+class Evidence:
+    """How a conversation's questions can be scored: usable ones with their valid ids."""
+
+    usable: list[tuple[Question, tuple[str, ...]]]
+    empty: int
+    broken_ids: int
+    unusable: int
+
+    @classmethod
+    def of(cls, conversation: Conversation) -> Evidence:
+        """Split the conversation's questions by the state of their evidence."""
+        known = {turn.source for turn in conversation.turns}
+        usable: list[tuple[Question, tuple[str, ...]]] = []
+        empty = broken = unusable = 0
+        for q in conversation.questions:
+            valid = tuple(e for e in q.evidence if e in known)
+            broken += len(q.evidence) - len(valid)
+            if not q.evidence:
+                empty += 1
+            if valid:
+                usable.append((q, valid))
+            else:
+                unusable += 1
+        return cls(usable, empty, broken, unusable)
+
+
+def evidence_recall(context: str, evidence: Sequence[str], lines: dict[str, str]) -> float:
+    """Share of the evidence turns whose whole rendered line is inside ``context``.
+
+    Example
+    -------
+    >>> evidence_recall("x\\n- Ann: I moved.\\n", ["D1:1", "D1:2"],
+    ...                 {"D1:1": "- Ann: I moved.", "D1:2": "- Bob: Nice."})
+    0.5
+    """
+    return sum(lines[e] in context for e in evidence) / len(evidence)
+
+
+@dataclass
+class Tally:
+    """Per-question recalls by (system, budget, category), timings and sizes."""
+
+    recalls: dict[tuple[str, int | None, int], list[float]] = field(default_factory=dict)
+    recall_ms: dict[str, list[float]] = field(default_factory=dict)
+    full_tokens: list[int] = field(default_factory=list)
+    conversations: list[dict[str, Any]] = field(default_factory=list)
+    empty: int = 0
+    broken_ids: int = 0
+    unusable: int = 0
+    questions: int = 0
+
+    def add(self, system: str, budget: int | None, category: int, value: float) -> None:
+        """One question's recall."""
+        self.recalls.setdefault((system, budget, category), []).append(value)
+
+    def rows(self, budgets: Sequence[int]) -> Iterator[dict[str, Any]]:
+        """``{"system", "budget", "category", "recall", "questions"}`` rows, per category
+        (1-5) and ``"all"``."""
+        systems = dict.fromkeys(s for s, _, _ in self.recalls)
+        for system in systems:
+            for budget in [None] if system == "full" else budgets:
+                every: list[float] = []
+                for category in sorted(CATEGORIES):
+                    values = self.recalls.get((system, budget, category), [])
+                    every += values
+                    if values:
+                        yield _row(system, budget, category, values)
+                if every:
+                    yield _row(system, budget, "all", every)
+
+
+def _row(
+    system: str, budget: int | None, category: int | str, values: list[float]
+) -> dict[str, Any]:
+    return {
+        "system": system,
+        "budget": budget,
+        "category": category,
+        "recall": round(statistics.fmean(values), 4),
+        "questions": len(values),
+    }
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-quantile (0..1) by nearest rank; 0 for no values.
+
+    Example
+    -------
+    >>> percentile([1, 2, 3, 4], 0.5), percentile([1, 2, 3, 4], 0.95)
+    (2, 4)
+    """
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(q * len(ordered) + 0.5) - 1))]
+
+
+def evaluate(
+    conversations: Sequence[Conversation],
+    systems: Sequence[str],
+    budgets: Sequence[int],
+    *,
+    embedder: Embedder | None = None,
+    on_question: Callable[[str], None] | None = None,
+    answer: Callable[[Conversation, Question, str, str], None] | None = None,
+    answer_budget: int | None = None,
+) -> Tally:
+    """Ingest every conversation into every system and score every question.
+
+    ``answer``, if given, is called with the liquid context at ``answer_budget`` and the
+    full context (``system`` ``full``) for each usable question (the LLM answer path).
+    """
+    count = TokenCounter()
+    tally = Tally()
+    with tempfile.TemporaryDirectory(prefix="mags-locomo-") as tmp:
+        folder = Path(tmp)
+        for conversation in conversations:
+            evidence = Evidence.of(conversation)
+            tally.empty += evidence.empty
+            tally.broken_ids += evidence.broken_ids
+            tally.unusable += evidence.unusable
+            tally.questions += len(conversation.questions)
+            lines = {
+                turn.source: episode_line(turn_episode(turn, i))
+                for i, turn in enumerate(conversation.turns)
+            }
+            for system in systems:
+                started = time.perf_counter()
+                retriever: Retriever
+                if system in MAGS_SYSTEMS:
+                    retriever = MagsRetriever(system, conversation, folder, embedder)
+                else:
+                    retriever = RankedTurns(system, conversation, count, embedder)
+                ingest_s = time.perf_counter() - started
+                record: dict[str, Any] = {
+                    "conversation": conversation.sample_id,
+                    "system": system,
+                    "turns": len(conversation.turns),
+                    "ingest_s": round(ingest_s, 3),
+                }
+                if isinstance(retriever, MagsRetriever):
+                    record.update(retriever.memory.stats())
+                    record["db_bytes"] = sum(
+                        p.stat().st_size
+                        for p in folder.glob(f"{conversation.sample_id}-{system}.db*")
+                    )
+                tally.conversations.append(record)
+                try:
+                    for question, valid in evidence.usable:
+                        for budget in [None] if system == "full" else budgets:
+                            began = time.perf_counter()
+                            text = retriever.context(question.question, budget or 0)
+                            tally.recall_ms.setdefault(system, []).append(
+                                (time.perf_counter() - began) * 1000
+                            )
+                            if system == "full":
+                                tally.full_tokens.append(count(text))
+                            value = evidence_recall(text, valid, lines)
+                            tally.add(system, budget, question.category, value)
+                            if (
+                                answer is not None
+                                and system in ("liquid", "full")
+                                and (system == "full" or budget == answer_budget)
+                            ):
+                                answer(conversation, question, system, text)
+                        if on_question is not None:
+                            on_question(f"{conversation.sample_id} {system}")
+                finally:
+                    retriever.close()
+    return tally
