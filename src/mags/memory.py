@@ -16,14 +16,14 @@ from mags.core.errors import ExtractionError, InvalidInputError, MagsError, Stor
 from mags.core.model import Episode, Event, Fact, FactView, Negation
 from mags.core.retrieve import Recall
 from mags.core.schema import RelationSchema, default_schema
-from mags.extract.base import ConflictJudge, Extraction, ExtractionContext, Extractor
-from mags.store.base import Store
-from mags.store.memory import InMemoryStore
 from mags.core.validate import check_when
+from mags.extract.base import ConflictJudge, Extraction, ExtractionContext, Extractor
 from mags.search.dense import Embedder
 from mags.search.episodes import EpisodeSearch
 from mags.search.timeq import time_window
 from mags.search.tokens import DEFAULT_ENCODING, TokenCounter
+from mags.store.base import Store
+from mags.store.memory import InMemoryStore
 from mags.store.sqlite import SQLiteStore
 
 T = TypeVar("T")
@@ -439,9 +439,11 @@ class Memory:
                 f"sources must be a non-empty subset of {RECALL_SOURCES}, got {sorted(chosen)}"
             )
         with self._lock:
-            hits = self._search.search(query) if "episodes" in chosen and query.strip() else []
             reference = check_when(iso_text(now)) or self._latest_when()
             window = time_window(query, parse_when(reference)) if isinstance(query, str) else None
+            # The time phrase picks dates, not words: "last week" must not match "this week".
+            words = query.replace(window.phrase, " ") if window is not None else query
+            hits = self._search.search(words) if "episodes" in chosen and words.strip() else []
             return self._write(
                 lambda: self._core.recall(
                     query,

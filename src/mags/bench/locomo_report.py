@@ -44,8 +44,9 @@ def rich_table(rows: Sequence[Mapping[str, Any]], budgets: Sequence[int]) -> Tab
     for system in dict.fromkeys(r["system"] for r in rows):
         if system == "full":
             continue
+        nan = float("nan")
         cells = [
-            f"{by.get((system, b, 'all'), float('nan')):.3f} | {by.get((system, b, 1), float('nan')):.3f}"
+            f"{by.get((system, b, 'all'), nan):.3f} | {by.get((system, b, 1), nan):.3f}"
             for b in budgets
         ]
         table.add_row(system, *cells)
@@ -63,7 +64,7 @@ def markdown(
     by = {(r["system"], r["budget"], r["category"]): r for r in rows}
     systems = [s for s in dict.fromkeys(r["system"] for r in rows) if s != "full"]
     for category in ["all", *sorted(CATEGORIES)]:
-        name = "overall" if category == "all" else f"{category} {CATEGORIES[int(category)]}"
+        name = "overall" if category == "all" else f"{category} {CATEGORIES[int(str(category))]}"
         sample = next((r for r in rows if r["category"] == category), None)
         if sample is None:
             continue

@@ -14,12 +14,12 @@ from mags.config import MemoryConfig
 from mags.core.abstract import abstract
 from mags.core.consolidate import consolidate, merge_entities, split_entity
 from mags.core.dynamics import apply_use, strength_at
+from mags.core.episodes import EpisodeHit, TokenCount, Window
 from mags.core.errors import InvalidInputError, NotFoundError
 from mags.core.graph import ChangeSet, LiquidGraph
 from mags.core.model import Episode, Event, FactRecord, FactView, Negation
 from mags.core.prune import enforce_capacity, prune_decayed
 from mags.core.reconcile import assert_fact, negate, supersede
-from mags.core.episodes import EpisodeHit, TokenCount, Window
 from mags.core.retrieve import Recall, estimate_tokens, recall
 from mags.core.schema import DIRECTIONS, RelationSchema, RelationSpec
 from mags.core.validate import (

@@ -186,8 +186,9 @@ def recall(
     False); episodes from the search ``hits`` the caller's indexes found, the evidence behind
     the chosen facts and the turns next to both (`mags.core.episodes`). When both kinds are
     on offer, facts first take at most ``fact_share`` of the budget, episodes what is left,
-    and facts again whatever the episodes leave (``config.fact_share``). ``count`` counts tokens (the facade passes a
-    real tokenizer); the packed text never costs more than ``budget``.
+    and facts again whatever the episodes leave (``config.fact_share``). ``count`` counts
+    tokens (the facade passes a real tokenizer); the packed text never costs more than
+    ``budget``.
     """
     seeds = seed_entities(graph, query, graph.config.max_seeds) if use_facts else {}
     scores = score_facts(graph, seeds, t) if seeds else {}
@@ -234,14 +235,14 @@ def recall(
     header = line_cost(EPISODES_HEADER)
     dates: set[str | None] = set()
     for eid in sorted(episode_scores, key=lambda e: (-episode_scores[e], e)):
-        episode = graph.episodes[eid]
-        label = date_label(episode.when)
-        cost = line_cost(episode_line(episode)) + (0 if picked else header)
+        candidate = graph.episodes[eid]
+        label = date_label(candidate.when)
+        cost = line_cost(episode_line(candidate)) + (0 if picked else header)
         if label is not None and label not in dates:
             cost += line_cost(f"[{label}]")
         if used + cost > budget:
             continue
-        picked.append(episode)
+        picked.append(candidate)
         dates.add(label)
         used += cost
         if budget - used < 8:

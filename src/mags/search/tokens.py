@@ -13,7 +13,7 @@ Example
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from mags.core.errors import InvalidInputError
@@ -22,7 +22,7 @@ ENCODINGS = ("cl100k_base", "o200k_base")
 DEFAULT_ENCODING = "cl100k_base"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _encoding(name: str) -> Any:
     import bpe_openai  # loading a table takes ~0.4 s: only when first needed
 
