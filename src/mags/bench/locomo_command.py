@@ -68,6 +68,25 @@ def add_eval_command(
     )
     add_llm_flags(locomo)
     locomo.set_defaults(run=run_locomo)
+    rules = benchmarks.add_parser(
+        "chat-rules",
+        help="precision of the chat rule extractor against hand labels",
+        description="Run ChatRuleExtractor over every turn of --data and score the facts it "
+        "still produces against the hand labels of --labels (docs/eval/chat-rules-labels.jsonl).",
+    )
+    rules.add_argument("--data", required=True, help="a LoCoMo JSON file")
+    rules.add_argument(
+        "--labels", default="docs/eval/chat-rules-labels.jsonl", help="default %(default)s"
+    )
+    rules.set_defaults(run=run_chat_rules)
+
+
+def run_chat_rules(args: argparse.Namespace) -> int:
+    """The ``mags eval chat-rules`` command."""
+    from mags.bench.chat_precision import precision_report, render_markdown
+
+    print(render_markdown(precision_report(args.data, args.labels)))
+    return 0
 
 
 def _ints(text: str, flag: str) -> list[int]:

@@ -70,8 +70,8 @@ def pack_turns(ranked: Sequence[Episode], budget: int, count: Callable[[str], in
     for episode in ranked:
         label = date_label(episode.when)
         cost = count(episode_line(episode)) + 1
-        if label is not None and label not in dates:
-            cost += count(f"[{label}]") + 1
+        if label not in dates and (label is not None or chosen):
+            cost += count(f"[{label or 'undated'}]") + 1
         if used + cost > budget:
             continue
         chosen.append(episode)

@@ -148,8 +148,9 @@ def render_episodes(episodes: Iterable[Episode]) -> list[str]:
     current: str | None = None
     for episode in sorted(episodes, key=lambda e: (e.t, e.id)):
         label = date_label(episode.when)
-        if label is not None and label != current:
-            lines.append(f"[{label}]")
+        if label != current and (label is not None or lines):
+            # An undated turn after dated ones must not seem to share their date.
+            lines.append(f"[{label or 'undated'}]")
         current = label
         lines.append(episode_line(episode))
     return lines

@@ -238,8 +238,8 @@ def recall(
         candidate = graph.episodes[eid]
         label = date_label(candidate.when)
         cost = line_cost(episode_line(candidate)) + (0 if picked else header)
-        if label is not None and label not in dates:
-            cost += line_cost(f"[{label}]")
+        if label not in dates and (label is not None or picked):
+            cost += line_cost(f"[{label or 'undated'}]")
         if used + cost > budget:
             continue
         picked.append(candidate)
