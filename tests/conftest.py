@@ -1,13 +1,17 @@
-"""Shared fixtures: an empty memory, and real TextWorld games generated once per session."""
+"""Shared fixtures: an empty memory, real TextWorld games generated once per session, and a
+scripted OpenAI-compatible server with a client of it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from mags import Memory
+from mags.llm import LLMClient, LLMConfig
+from mags.llm.testserver import ChatServer
 from mags.worlds import Track, WorldCache, make_games
 from tests.games import GAME_TRACKS, SEED, SEEDS
 
@@ -36,3 +40,18 @@ def world_cache(tmp_path_factory: pytest.TempPathFactory) -> WorldCache:
 def game_paths(world_cache: WorldCache) -> dict[str, Path]:
     """The .z8 path of seed `SEED` of each track in `GAME_TRACKS`, by short name."""
     return {key: world_cache.game_path(t.name, SEED) for key, t in GAME_TRACKS.items()}
+
+
+@pytest.fixture
+def server() -> Iterator[ChatServer]:
+    """A scripted OpenAI-compatible server on loopback (tests/llm has a richer one)."""
+    with ChatServer() as chat:
+        yield chat
+
+
+@pytest.fixture
+def client(server: ChatServer) -> Iterator[LLMClient]:
+    """An `LLMClient` of ``server`` that never retries."""
+    config = LLMConfig(server.url, "test-key", "test-model", timeout_s=5.0, max_retries=0)
+    with LLMClient(config) as llm:
+        yield llm

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from mags.bench.answer import (
@@ -14,24 +12,11 @@ from mags.bench.answer import (
     normalize_answer,
     token_f1,
 )
-from mags.llm import LLMClient, LLMConfig, LLMError
+from mags.llm import LLMClient, LLMError
 from mags.llm.prompts import answer_judge_messages, answer_messages
 from mags.llm.testserver import ChatServer, Reply
 
 CONTEXT = "- caroline attended lgbtq support group (when 2023-05-07)\n- caroline is_from sweden"
-
-
-@pytest.fixture
-def server() -> Iterator[ChatServer]:
-    with ChatServer() as chat:
-        yield chat
-
-
-@pytest.fixture
-def client(server: ChatServer) -> Iterator[LLMClient]:
-    config = LLMConfig(server.url, "test-key", "test-model", timeout_s=5.0, max_retries=0)
-    with LLMClient(config) as llm:
-        yield llm
 
 
 def test_the_answer_call_sends_the_frozen_prompt_and_parses_the_reply(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from mags import Memory
@@ -12,22 +10,9 @@ from mags.core.model import Fact
 from mags.core.schema import WHEN, RelationSchema, RelationSpec, chat_schema
 from mags.extract import Extraction, ExtractionContext
 from mags.extract.llm import LLMExtractor
-from mags.llm import LLMClient, LLMConfig
+from mags.llm import LLMClient
 from mags.llm.prompts import CHAT_EXTRACT_PROMPT_VERSION, EXTRACT_PROMPT_VERSION
 from mags.llm.testserver import ChatServer, Reply
-
-
-@pytest.fixture
-def server() -> Iterator[ChatServer]:
-    with ChatServer() as chat:
-        yield chat
-
-
-@pytest.fixture
-def client(server: ChatServer) -> Iterator[LLMClient]:
-    config = LLMConfig(server.url, "test-key", "test-model", timeout_s=5.0, max_retries=0)
-    with LLMClient(config) as llm:
-        yield llm
 
 
 def turn(speaker: str = "Caroline", role: str | None = "user") -> ExtractionContext:

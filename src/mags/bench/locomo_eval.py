@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 from mags.bench.locomo import CATEGORIES, Conversation, Question, Turn
 from mags.config import MemoryConfig
-from mags.core.episodes import date_label, episode_line, render_episodes
+from mags.core.episodes import episode_line, pack_episodes, render_episodes
 from mags.core.model import Episode
 from mags.core.retrieve import EPISODES_HEADER
 from mags.core.schema import chat_schema
@@ -63,22 +63,8 @@ def turn_episode(turn: Turn, index: int) -> Episode:
 
 
 def pack_turns(ranked: Sequence[Episode], budget: int, count: Callable[[str], int]) -> str:
-    """The best-ranked turns that fit ``budget``, rendered as MAGS renders episodes."""
-    chosen: list[Episode] = []
-    used = count(EPISODES_HEADER) + 1
-    dates: set[str | None] = set()
-    for episode in ranked:
-        label = date_label(episode.when)
-        cost = count(episode_line(episode)) + 1
-        if label not in dates and (label is not None or chosen):
-            cost += count(f"[{label or 'undated'}]") + 1
-        if used + cost > budget:
-            continue
-        chosen.append(episode)
-        dates.add(label)
-        used += cost
-        if budget - used < 8:
-            break
+    """The best-ranked turns that fit ``budget``, packed and rendered as MAGS packs them."""
+    chosen, _ = pack_episodes(ranked, budget, count, EPISODES_HEADER)
     return "\n".join([EPISODES_HEADER, *render_episodes(chosen)]) if chosen else ""
 
 

@@ -26,6 +26,8 @@ FACT_WEIGHT = 0.3
 NEXT_WEIGHT = 0.25
 NEXT_AFTER_QUESTION_WEIGHT = 0.6
 PREVIOUS_WEIGHT = 0.15
+TokenCount = Callable[[str], int]
+
 #: Multipliers for an episode inside the query's time window, and for a named speaker's.
 TIME_BOOST = 1.5
 SPEAKER_BOOST = 1.15
@@ -156,4 +158,32 @@ def render_episodes(episodes: Iterable[Episode]) -> list[str]:
     return lines
 
 
-TokenCount = Callable[[str], int]
+def pack_episodes(
+    ranked: Iterable[Episode], room: int, count: TokenCount, header: str
+) -> tuple[list[Episode], int]:
+    """The best-ranked episodes whose lines (with ``header`` before the first and a date
+    line before each new date) fit in ``room`` tokens; returns them and the tokens used.
+
+    Example
+    -------
+    >>> eps = [Episode(1, 0.0, "Hello there", None, (), "Ann", "2023-05-08")]
+    >>> picked, used = pack_episodes(eps, 100, lambda text: len(text.split()), "Turns:")
+    >>> [e.id for e in picked], used
+    ([1], 11)
+    """
+    picked: list[Episode] = []
+    dates: set[str | None] = set()
+    used = 0
+    for episode in ranked:
+        label = date_label(episode.when)
+        cost = count(episode_line(episode)) + 1 + (0 if picked else count(header) + 1)
+        if label not in dates and (label is not None or picked):
+            cost += count(f"[{label or 'undated'}]") + 1
+        if used + cost > room:
+            continue  # a shorter one further down may still fit
+        picked.append(episode)
+        dates.add(label)
+        used += cost
+        if room - used < 8:
+            break
+    return picked, used

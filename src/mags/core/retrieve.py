@@ -21,8 +21,7 @@ from mags.core.episodes import (
     EpisodeHit,
     TokenCount,
     Window,
-    date_label,
-    episode_line,
+    pack_episodes,
     render_episodes,
     score_episodes,
 )
@@ -231,22 +230,11 @@ def recall(
         if episode is not None:
             support[episode] = max(support.get(episode, 0.0), scores[fid] / top)
     episode_scores, via = score_episodes(graph, hits, support, query, window)
-    picked: list[Episode] = []
-    header = line_cost(EPISODES_HEADER)
-    dates: set[str | None] = set()
-    for eid in sorted(episode_scores, key=lambda e: (-episode_scores[e], e)):
-        candidate = graph.episodes[eid]
-        label = date_label(candidate.when)
-        cost = line_cost(episode_line(candidate)) + (0 if picked else header)
-        if label not in dates and (label is not None or picked):
-            cost += line_cost(f"[{label or 'undated'}]")
-        if used + cost > budget:
-            continue
-        picked.append(candidate)
-        dates.add(label)
-        used += cost
-        if budget - used < 8:
-            break
+    ranked_episodes = sorted(episode_scores, key=lambda e: (-episode_scores[e], e))
+    picked, spent = pack_episodes(
+        (graph.episodes[eid] for eid in ranked_episodes), budget - used, count, EPISODES_HEADER
+    )
+    used += spent
     add_facts(budget)
 
     def render() -> list[str]:
