@@ -173,3 +173,13 @@ def test_a_bad_wall_clock_time_is_a_clear_error_and_stores_nothing() -> None:
     with pytest.raises(InvalidInputError, match="ISO 8601"):
         memory.observe_turn("hello", t=0, speaker="Ann", when="last Tuesday")
     assert memory.stats()["episodes"] == 0
+
+
+def test_dated_facts_inside_the_querys_window_rank_first() -> None:
+    memory = Memory.open(schema=chat_schema())
+    memory.add([("Jo", "visited", "Rome", {"when": "2023-03-04"})], t=0)
+    memory.add([("Jo", "visited", "Oslo", {"when": "2023-05-06"})], t=1)
+    facts = memory.recall("Where did Jo travel in March 2023?", t=2).facts
+    assert [f.object for f in facts] == ["Rome", "Oslo"]
+    facts = memory.recall("Where did Jo travel?", t=2).facts
+    assert [f.object for f in facts] == ["Oslo", "Rome"]  # the fresher fact, without a window

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from mags.core.dynamics import strength_at
 from mags.core.episodes import (
+    TIME_BOOST,
     EpisodeHit,
     TokenCount,
     Window,
@@ -27,6 +28,7 @@ from mags.core.episodes import (
 )
 from mags.core.model import Episode, FactRecord, FactView
 from mags.core.names import tokens
+from mags.core.schema import WHEN
 
 if TYPE_CHECKING:
     from mags.core.graph import LiquidGraph
@@ -191,6 +193,11 @@ def recall(
     """
     seeds = seed_entities(graph, query, graph.config.max_seeds) if use_facts else {}
     scores = score_facts(graph, seeds, t) if seeds else {}
+    if window is not None:
+        for fid in scores:  # a dated fact inside the query's time window
+            when = dict(graph.facts[fid].qualifiers).get(WHEN)
+            if isinstance(when, str) and window.contains(when):
+                scores[fid] *= TIME_BOOST
     ranked = sorted(scores, key=lambda fid: (-scores[fid], fid))
     views: dict[int, FactView] = {}
 

@@ -59,15 +59,20 @@ class TimeWindow:
 
         Example
         -------
-        >>> TimeWindow("2023-05-01", "2023-05-31", "May 2023").contains("2023-05-08T13:56:00")
-        True
+        >>> may = TimeWindow("2023-05-01", "2023-05-31", "May 2023")
+        >>> may.contains("2023-05-08T13:56:00"), may.contains("2023-W18"), may.contains("2023-06")
+        (True, True, False)
         """
         if not when:
             return False
         day = when[:10]
-        # A coarser date (a month, a year) is inside if it overlaps the window.
+        # A coarser date (a week, a month, a year) is inside if it overlaps the window.
         first, last = day, day
-        if len(day) == 7:
+        week = re.fullmatch(r"(\d{4})-W(\d{2})", day)
+        if week:
+            monday = date.fromisocalendar(int(week.group(1)), int(week.group(2)), 1)
+            first, last = monday.isoformat(), (monday + timedelta(days=6)).isoformat()
+        elif len(day) == 7:
             first, last = day + "-01", day + "-31"
         elif len(day) == 4:
             first, last = day + "-01-01", day + "-12-31"
