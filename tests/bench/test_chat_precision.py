@@ -34,7 +34,7 @@ def label(
     n: int, source: str, s: str, r: str, o: str, correct: bool, **q: str
 ) -> dict[str, object]:
     return {
-        "sample_id": f"s{n}",
+        "label_id": f"s{n}",
         "source": source,
         "subject": s,
         "relation": r,
@@ -84,7 +84,7 @@ REPO_LABELS = Path(__file__).resolve().parents[2] / "docs" / "eval" / "chat-rule
 
 
 def test_repository_labels_are_well_formed_and_hold_no_turn_text() -> None:
-    keys = {"sample_id", "source", "subject", "relation", "object", "qualifiers", "correct"}
+    keys = {"label_id", "source", "subject", "relation", "object", "qualifiers", "correct"}
     lines = REPO_LABELS.read_text(encoding="utf-8").splitlines()
     assert len(lines) >= 50
     for line in lines:

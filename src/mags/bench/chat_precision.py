@@ -36,7 +36,7 @@ class ChatPrecisionReport:
     """The extractor's output on a LoCoMo file and its precision on the labelled facts.
 
     ``per_relation`` maps a relation to (labelled facts still produced, of which correct);
-    ``dropped`` lists the ``sample_id`` of labels whose fact the extractor no longer makes.
+    ``dropped`` lists the ``label_id`` (conversation#n) of labels whose fact the extractor no longer makes.
     """
 
     facts: int
@@ -106,7 +106,7 @@ def precision_report(data_path: str | Path, labels_path: str | Path) -> ChatPrec
             label.get("qualifiers"),
         )
         if key not in produced:
-            dropped.append(str(label["sample_id"]))
+            dropped.append(str(label["label_id"]))
             continue
         seen, right = per_relation.get(label["relation"], (0, 0))
         per_relation[label["relation"]] = (seen + 1, right + bool(label["correct"]))
