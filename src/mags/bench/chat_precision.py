@@ -36,7 +36,8 @@ class ChatPrecisionReport:
     """The extractor's output on a LoCoMo file and its precision on the labelled facts.
 
     ``per_relation`` maps a relation to (labelled facts still produced, of which correct);
-    ``dropped`` lists the ``label_id`` (conversation#n) of labels whose fact the extractor no longer makes.
+    ``dropped`` lists the ``label_id`` (``conversation#n``) of labels whose fact the
+    extractor no longer makes.
     """
 
     facts: int

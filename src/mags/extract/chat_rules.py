@@ -26,11 +26,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from mags.core.model import Fact, Scalar
 from mags.core.schema import WHEN
 from mags.extract.base import Extraction, ExtractionContext
+from mags.search.timeq import NUMBER as _NUMBER
+from mags.search.timeq import UNIT as _UNIT
+from mags.search.timeq import WEEKDAYS as _WEEKDAYS
+from mags.search.timeq import resolve_when
 
 
 def _words(text: str) -> frozenset[str]:
@@ -43,12 +47,6 @@ LIKELY = 0.8
 """Confidence of the other patterns."""
 MAX_WORDS = 5
 
-_COUNTS = ("a", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-_NUM = {w: n for n, w in enumerate(_COUNTS, 1)} | {"an": 1, "one": 1, "couple of": 2}
-_NUM["a couple of"] = 2
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_UNIT = r"(day|week|month|year)s?"
-_NUMBER = r"(\d+|a couple of|couple of|an?|one|two|three|four|five|six|seven|eight|nine|ten)"
 _TIME = re.compile(
     r"\b(the day before yesterday|yesterday|last night|this morning|earlier today|today|tonight"
     r"|tomorrow|(?:last|this|next) (?:week(?:end)?|month|year|" + "|".join(_WEEKDAYS) + ")"
@@ -150,62 +148,6 @@ def sentences(text: str) -> Iterator[str]:
     for part in re.split(r"(?<=[.!?])\s+|\n+", text):
         if part.strip():
             yield part.strip()
-
-
-def _shift_month(day: date, months: int) -> str:
-    index = day.year * 12 + day.month - 1 + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def _week(day: date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year:04d}-W{week:02d}"
-
-
-def resolve_when(phrase: str, now: date) -> str | None:
-    """An ISO date (or week, month, year) for a relative time phrase said on ``now``.
-
-    Example
-    -------
-    >>> d = date(2023, 5, 8)  # a Monday
-    >>> [resolve_when(p, d) for p in ("yesterday", "last Saturday", "last month",
-    ...  "two weeks ago", "next year", "last week")]
-    ['2023-05-07', '2023-05-06', '2023-04', '2023-04-24', '2024', '2023-W18']
-    """
-    p = " ".join(phrase.lower().split())
-    days = dict.fromkeys(("today", "tonight", "this morning", "earlier today"), 0)
-    days |= {"yesterday": -1, "last night": -1, "the day before yesterday": -2, "tomorrow": 1}
-    if p in days:
-        return (now + timedelta(days=days[p])).isoformat()
-    head, _, unit = p.partition(" ")
-    if head in ("last", "this", "next") and unit in _WEEKDAYS:
-        gap = (now.weekday() - _WEEKDAYS.index(unit)) % 7
-        if head == "last":
-            return (now - timedelta(days=gap or 7)).isoformat()
-        return (now + timedelta(days=(-gap) % 7 or 7)).isoformat()
-    step = {"last": -1, "this": 0, "next": 1}.get(head)
-    if step is not None:
-        if unit == "week":
-            return _week(now + timedelta(weeks=step))
-        if unit == "month":
-            return _shift_month(now, step)
-        if unit == "year":
-            return f"{now.year + step:04d}"
-        if unit == "weekend":
-            saturday = now + timedelta(days=(5 - now.weekday()) % 7)
-            return (saturday + timedelta(weeks=min(step, 0))).isoformat()
-    match = re.fullmatch(rf"(in )?{_NUMBER} {_UNIT}( ago)?", p)
-    if match is None:
-        return None
-    count = int(match[2]) if match[2].isdigit() else _NUM[match[2]]
-    sign = 1 if match[1] else -1
-    if match[3] == "day":
-        return (now + timedelta(days=sign * count)).isoformat()
-    if match[3] == "week":
-        return (now + timedelta(weeks=sign * count)).isoformat()
-    if match[3] == "month":
-        return _shift_month(now, sign * count)
-    return f"{now.year + sign * count:04d}"
 
 
 def _phrase(text: str, *, verb_phrase: bool = False) -> str | None:
