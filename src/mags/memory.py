@@ -149,8 +149,18 @@ class Memory:
 
     def _index(self, core: MemoryCore) -> EpisodeSearch:
         search = EpisodeSearch(self._embedder)
-        search.add(core.graph.episodes.values())
+        self._latest_when: str | None = None
+        self._indexed(search, core.graph.episodes.values())
         return search
+
+    def _indexed(self, search: EpisodeSearch, episodes: Iterable[Episode]) -> None:
+        """Index new episodes; remember the latest wall-clock time (relative time in
+        queries resolves against it)."""
+        batch = list(episodes)
+        search.add(batch)
+        for episode in batch:
+            if episode.when is not None:
+                self._latest_when = episode.when
 
     # ------------------------------------------------------------------ plumbing
     def _write(self, operation: Callable[[], T], *, persist: bool = True) -> T:
@@ -175,7 +185,7 @@ class Memory:
                 except BaseException:
                     self._rollback()
                     raise
-            self._search.add(changes.episodes)
+            self._indexed(self._search, changes.episodes)
             return result
 
     def _rollback(self) -> None:
@@ -439,7 +449,7 @@ class Memory:
                 f"sources must be a non-empty subset of {RECALL_SOURCES}, got {sorted(chosen)}"
             )
         with self._lock:
-            reference = check_when(iso_text(now)) or self._latest_when()
+            reference = check_when(iso_text(now)) or self._latest_when
             window = time_window(query, parse_when(reference)) if isinstance(query, str) else None
             # The time phrase picks dates, not words: "last week" must not match "this week".
             words = query.replace(window.phrase, " ") if window is not None else query
@@ -456,14 +466,6 @@ class Memory:
                 ),
                 persist=not self._read_only,
             )
-
-    def _latest_when(self) -> str | None:
-        latest = None
-        for episode in reversed(self._core.graph.episodes.values()):
-            if episode.when is not None:
-                latest = episode.when
-                break
-        return latest
 
     def episodes(self, since: int = 0) -> list[Episode]:
         """Episodes with id greater than ``since``, oldest first."""

@@ -45,6 +45,11 @@ class EpisodeHit:
 class Window(Protocol):
     """A time window (see `mags.search.timeq.TimeWindow`)."""
 
+    @property
+    def phrase(self) -> str:
+        """What the query said ("last week")."""
+        ...
+
     def contains(self, when: str | None) -> bool:
         """Whether an ISO date falls inside."""
         ...

@@ -210,6 +210,7 @@ def recall(
         return count(line) + 1  # its newline
 
     chosen: list[int] = []
+    chosen_set: set[int] = set()
     used = 0
 
     def add_facts(limit: int) -> None:
@@ -228,7 +229,6 @@ def recall(
             if limit - used < 4:
                 break
 
-    chosen_set: set[int] = set()
     add_facts(int(budget * graph.config.fact_share) if hits else budget)
     top = scores[chosen[0]] if chosen else 1.0
     support: dict[int, float] = {}
@@ -271,5 +271,5 @@ def recall(
         count(text) if text else 0,
         names,
         via={e.id: tuple(sorted(via[e.id])) for e in picked},
-        window=None if window is None else str(getattr(window, "phrase", window)),
+        window=None if window is None else window.phrase,
     )
