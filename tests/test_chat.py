@@ -183,3 +183,16 @@ def test_dated_facts_inside_the_querys_window_rank_first() -> None:
     assert [f.object for f in facts] == ["Rome", "Oslo"]
     facts = memory.recall("Where did Jo travel?", t=2).facts
     assert [f.object for f in facts] == ["Oslo", "Rome"]  # the fresher fact, without a window
+
+
+def test_minilm_search_finds_a_turn_by_meaning(tmp_path: Path) -> None:
+    pytest.importorskip("sentence_transformers", reason="the optional mags[minilm] extra")
+    from mags.search.dense import MiniLMEmbedder
+
+    memory = Memory.open(embedder=MiniLMEmbedder(cache=tmp_path))
+    memory.observe_turn("We adopted a little beagle last week.", t=0, speaker="Ann")
+    memory.observe_turn("The stock market fell again today.", t=1, speaker="Bob")
+    result = memory.recall("Does anyone have a new pet?", t=2, budget_tokens=24)
+    assert [e.speaker for e in result.episodes] == ["Ann"]
+    assert result.via[1] == ("dense",)
+    assert (tmp_path / "all-MiniLM-L6-v2" / "model.safetensors").exists()

@@ -55,6 +55,13 @@ def add_eval_command(
     locomo.add_argument(
         "--conversations", help="comma-separated sample ids to evaluate (default: every one)"
     )
+    locomo.add_argument(
+        "--embedder",
+        default="auto",
+        choices=("auto", "minilm", "wordllama", "none"),
+        help="dense search for MAGS and the dense baseline (default: the best installed: "
+        "minilm from mags[minilm], else wordllama from mags[dense])",
+    )
     locomo.add_argument("--json", action="store_true", help="print one JSON object per line")
     locomo.add_argument("--out", help="write summary.md, results.jsonl and the plot here")
     locomo.add_argument(
@@ -109,7 +116,9 @@ def _systems(text: str, dense_available: bool, err: Console) -> list[str]:
             f"--systems: unknown {unknown or text!r}; choose from {', '.join(SYSTEMS)}"
         )
     if "dense" in names and not dense_available:
-        err.print("dense baseline skipped: install WordLlama (pip install 'mags[dense]')")
+        err.print(
+            "dense baseline skipped: no embedder (pip install 'mags[dense]' or 'mags[minilm]')"
+        )
         names.remove("dense")
     return names
 
@@ -118,10 +127,10 @@ def run_locomo(args: argparse.Namespace) -> int:
     """The ``mags eval locomo`` command."""
     from mags.agents.command import llm_config
     from mags.bench.locomo import load_locomo
-    from mags.bench.locomo_eval import evaluate
+    from mags.bench.locomo_eval import Evidence, evaluate
     from mags.bench.locomo_report import markdown, rich_table, write_plot
     from mags.cli import llm_settings
-    from mags.search.dense import load_default_embedder
+    from mags.search.dense import load_embedder
 
     err = Console(stderr=True)
     show = Console(width=None if sys.stdout.isatty() else 160)
@@ -133,7 +142,7 @@ def run_locomo(args: argparse.Namespace) -> int:
         if missing:
             raise InvalidInputError(f"--conversations: {sorted(missing)} not in {args.data}")
         conversations = [c for c in conversations if c.sample_id in wanted]
-    embedder = load_default_embedder()
+    embedder = load_embedder(args.embedder)
     systems = _systems(args.systems, embedder is not None, err)
     answering = args.llm_base_url is not None or args.llm_model is not None
     answer = scores = client = None
@@ -153,10 +162,10 @@ def run_locomo(args: argparse.Namespace) -> int:
         for needed in ("liquid", "full"):
             if needed not in systems:
                 systems.append(needed)
-    usable = sum(len(c.questions) for c in conversations)
+    usable = sum(len(Evidence.of(c).usable) for c in conversations)
     total = len(systems) * usable
     started = time.perf_counter()
-    with _progress(err, total) as tick:
+    with ProgressLog(err, total) as tick:
         tally = evaluate(
             conversations,
             systems,
@@ -169,7 +178,8 @@ def run_locomo(args: argparse.Namespace) -> int:
     if client is not None:
         client.close()
     rows = list(tally.rows(budgets))
-    facts = _run_facts(args, tally, systems, budgets, time.perf_counter() - started)
+    embedder_name = type(embedder).__name__ if embedder is not None else "none"
+    facts = _run_facts(args, tally, systems, budgets, time.perf_counter() - started, embedder_name)
     extra = _extra_rows(tally, systems, scores)
     if args.json:
         for row in [*rows, *extra]:
@@ -212,7 +222,7 @@ def _answerer(
     return answer
 
 
-class _progress:
+class ProgressLog:
     """A bar on a terminal, a log line every 10% otherwise."""
 
     def __init__(self, err: Console, total: int) -> None:
@@ -249,6 +259,7 @@ def _run_facts(
     systems: Sequence[str],
     budgets: Sequence[int],
     elapsed_s: float,
+    embedder_name: str,
 ) -> dict[str, Any]:
     from mags.bench.locomo_eval import percentile
 
@@ -261,6 +272,7 @@ def _run_facts(
         "evidence ids naming no turn (dropped)": tally.broken_ids,
         "budgets": ",".join(str(b) for b in budgets),
         "tokenizer": "cl100k_base (bpe-openai)",
+        "embedder (dense search)": embedder_name,
         "python": platform.python_version(),
         "elapsed_s": round(elapsed_s, 1),
     }

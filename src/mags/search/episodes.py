@@ -26,9 +26,8 @@ from mags.search.lexical import LexicalIndex
 
 #: How many hits each channel hands to recall: enough to fill the largest budgets.
 SEARCH_LIMIT = 200
-#: The best dense hit weighs this much against the best lexical hit (1.0): measured on the
-#: LoCoMo development conversations, WordLlama alone finds far less than BM25 and helps
-#: only as a tie-breaker.
+#: The best dense hit weighs this much against the best lexical hit (1.0) unless the embedder
+#: says otherwise (its ``weight``).
 DENSE_WEIGHT = 0.3
 
 
@@ -43,6 +42,7 @@ class EpisodeSearch:
     def __init__(self, embedder: Embedder | None = None) -> None:
         self.lexical = LexicalIndex()
         self.dense = DenseIndex(embedder) if embedder is not None else None
+        self.dense_weight = float(getattr(embedder, "weight", DENSE_WEIGHT))
 
     def add(self, episodes: Iterable[Episode]) -> None:
         """Index new episodes."""
@@ -65,12 +65,12 @@ class EpisodeSearch:
         if dense and self.dense is not None:
             near = self.dense.search(query, limit)
             if len(near) > 1:
-                # Cosines of unrelated texts are not zero: scale the best to DENSE_WEIGHT and
-                # the last of the ``limit`` nearest to zero.
+                # Cosines of unrelated texts are not zero: scale the best to the dense weight
+                # and the last of the ``limit`` nearest to zero.
                 top, floor = near[0][1], near[-1][1]
                 span = (top - floor) or 1.0
                 hits += [
-                    EpisodeHit(e, DENSE_WEIGHT * (c - floor) / span, "dense")
+                    EpisodeHit(e, self.dense_weight * (c - floor) / span, "dense")
                     for e, c in near
                     if c > floor
                 ]
