@@ -196,3 +196,11 @@ def test_minilm_search_finds_a_turn_by_meaning(tmp_path: Path) -> None:
     assert [e.speaker for e in result.episodes] == ["Ann"]
     assert result.via[1] == ("dense",)
     assert (tmp_path / "all-MiniLM-L6-v2" / "model.safetensors").exists()
+
+
+def test_episodes_lists_what_was_observed_since_an_id(tmp_path: Path) -> None:
+    with Memory.open(tmp_path / "chat.db") as memory:
+        for i, text in enumerate(["one", "two", "three"]):
+            memory.observe_turn(text, t=i, speaker="Ann", source=f"D1:{i + 1}")
+        assert [e.text for e in memory.episodes()] == ["one", "two", "three"]
+        assert [e.source for e in memory.episodes(since=2)] == ["D1:3"]
