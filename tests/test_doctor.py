@@ -107,7 +107,7 @@ def test_endpoint_answers_and_its_modes_are_reported(server: ChatServer):
     assert answers.ok and "'OK'" in answers.detail and " ms" in answers.detail
     assert "test-model" in answers.detail
     assert modes.ok
-    assert "json_schema: unsupported (HTTP 400)" in modes.detail
+    assert "json_schema: unsupported (refused: HTTP 400" in modes.detail
     assert "json_object: supported" in modes.detail
     assert "text: supported" in modes.detail
     assert "MAGS will use json_object" in modes.detail
@@ -158,3 +158,38 @@ def test_a_half_configured_endpoint_is_a_usage_error(
 ):
     assert main(["doctor", "--cache", str(tmp_path), "--llm-base-url", "http://h/v1"]) == 2
     assert "MAGS_LLM_MODEL" in capsys.readouterr().err
+
+
+def test_a_500_refusing_the_mode_is_what_the_client_falls_back_from(server: ChatServer):
+    server.script(
+        Reply.text("OK"),
+        Reply.error(500, "response_format.type: Input should be 'text' or 'json_object'"),
+        Reply.json({"ok": True}),
+        Reply.text("OK"),
+    )
+    _, modes = check_endpoint(LLMConfig(server.url, "k", "m"))
+    assert "json_schema: unsupported (refused: HTTP 500" in modes.detail
+    assert modes.ok and "MAGS will use json_object" in modes.detail
+    assert len(server.requests) == 4  # the refusal was not retried
+
+
+def test_a_429_is_waited_out_as_retry_after_says(server: ChatServer):
+    server.script(
+        Reply.error(429, "rate limited", retry_after="0"),
+        Reply.text("OK"),
+        Reply.json({"ok": True}),
+        Reply.json({"ok": True}),
+        Reply.text("OK"),
+    )
+    answers, modes = check_endpoint(LLMConfig(server.url, "k", "m"))
+    assert answers.ok and modes.ok
+    assert server.pending == 0
+
+
+def test_a_429_that_persists_gets_rate_limit_advice(server: ChatServer):
+    server.script(*[Reply.error(429, "quota exceeded", retry_after="0")] * 3)
+    (answers,) = check_endpoint(LLMConfig(server.url, "k", "m"))
+    assert not answers.ok
+    assert "HTTP 429" in answers.detail and "on all 3 attempts" in answers.detail
+    assert "rate limiting" in answers.advice and "quota" in answers.advice
+    assert "base URL" not in answers.advice

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from mags.llm import LLMConfig
+    from mags.llm import LLMConfig, LLMError
 
 MIN_PYTHON = (3, 11)
 #: Oldest SQLite MAGS is tested on (UPSERT, window functions); Python bundles newer ones.
@@ -44,20 +44,12 @@ PACKAGES: tuple[tuple[str, str], ...] = (
     ("rich", "terminal output"),
     ("matplotlib", "benchmark plots"),
 )
-#: Structured-output modes probed on an endpoint, best first (as `mags.llm.client.MODES`).
-MODES = ("json_schema", "json_object", "text")
-#: Seconds one doctor request to the endpoint may take (the doctor does not retry).
+#: Seconds one doctor request to the endpoint may take (a hang is reported, not retried).
 ENDPOINT_TIMEOUT_S = 20.0
+#: Retries of a rate-limited (429) doctor request, each after the wait ``Retry-After`` asks.
+RATE_LIMIT_RETRIES = 2
 
 _PING = [{"role": "user", "content": "Reply with the single word OK."}]
-_JSON_PING = [
-    {"role": "user", "content": 'Reply with the JSON object {"ok": true} and nothing else.'}
-]
-_PING_SCHEMA = {
-    "type": "object",
-    "properties": {"ok": {"type": "boolean"}},
-    "required": ["ok"],
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,26 +242,33 @@ def check_endpoint(config: LLMConfig) -> list[Check]:
     """The endpoint ``config`` (an `mags.llm.LLMConfig`) names: does it answer, how fast,
     and which structured-output modes it accepts.
 
-    One short request answers the first question (through `LLMClient.complete_text`, no
-    retries); the modes are then probed one request each. An endpoint that does not answer
-    gets no mode probes.
+    One short request answers the first question; each mode is then tried with
+    `LLMClient.supports`, which judges a refusal exactly as the client's own fallback does.
+    A 429 is waited out as ``Retry-After`` says (`RATE_LIMIT_RETRIES` times); a timeout or
+    a refused connection is reported at once. An endpoint that does not answer gets no mode
+    probes.
     """
     from mags.llm import LLMClient, LLMError
+    from mags.llm.client import MODES
 
     config = dataclasses.replace(
-        config, max_retries=0, timeout_s=min(config.timeout_s, ENDPOINT_TIMEOUT_S)
+        config,
+        max_retries=RATE_LIMIT_RETRIES,
+        timeout_s=min(config.timeout_s, ENDPOINT_TIMEOUT_S),
     )
     where = f"model {config.model} at {config.base_url}"
     name = "LLM endpoint answers"
-    with LLMClient(config) as client:
+    with LLMClient(config, retry_on=frozenset({"rate_limited"})) as client:
         start = time.perf_counter()
         try:
             text, _ = client.complete_text(_PING)
         except LLMError as error:
-            return [Check(name, False, str(error), _endpoint_advice(str(error)))]
+            return [Check(name, False, str(error), endpoint_advice(error))]
         latency_ms = (time.perf_counter() - start) * 1000
-    answered = Check(name, True, f"{where} replied {text.strip()[:40]!r} in {latency_ms:.0f} ms")
-    support = probe_modes(config)
+        answered = Check(
+            name, True, f"{where} replied {text.strip()[:40]!r} in {latency_ms:.0f} ms"
+        )
+        support = {mode: client.supports(mode) for mode in MODES}
     usable = [mode for mode in MODES if support[mode] is None]
     detail = "; ".join(
         f"{mode}: supported" if support[mode] is None else f"{mode}: unsupported ({support[mode]})"
@@ -286,67 +285,20 @@ def check_endpoint(config: LLMConfig) -> list[Check]:
     return [answered, modes]
 
 
-def probe_modes(config: LLMConfig) -> dict[str, str | None]:
-    """Each of `MODES` -> None when the endpoint accepts it (and, for JSON modes, the reply
-    holds JSON), else why not. One one-line request per mode, no retries."""
-    import openai
+def endpoint_advice(error: LLMError) -> str:
+    """What to do about an endpoint that did not answer, fitted to how it failed."""
+    from mags.llm import LLMTimeoutError
+    from mags.llm.refusals import classify
 
-    from mags.llm import extract_json
-    from mags.llm.errors import quote
-
-    formats: dict[str, Any] = {
-        "json_schema": {
-            "type": "json_schema",
-            "json_schema": {"name": "ping", "schema": _PING_SCHEMA, "strict": False},
-        },
-        "json_object": {"type": "json_object"},
-        "text": openai.omit,
-    }
-    support: dict[str, str | None] = {}
-    client = openai.OpenAI(
-        base_url=config.base_url, api_key=config.api_key, timeout=config.timeout_s, max_retries=0
-    )
-    with client:
-        for mode in MODES:
-            try:
-                response = client.chat.completions.create(
-                    model=config.model,
-                    messages=_PING if mode == "text" else _JSON_PING,  # type: ignore[arg-type]
-                    temperature=config.temperature,
-                    response_format=formats[mode],
-                )
-            except openai.APIStatusError as error:
-                support[mode] = f"HTTP {error.status_code}"
-                continue
-            except openai.OpenAIError as error:
-                support[mode] = f"{type(error).__name__}: {error}"
-                continue
-            text = (response.choices[0].message.content or "") if response.choices else ""
-            if mode == "text":
-                support[mode] = None if text.strip() else "empty reply"
-                continue
-            try:
-                extract_json(text)
-            except ValueError:
-                support[mode] = f"accepted, but the reply is not JSON: {quote(text, 60)}"
-            else:
-                support[mode] = None
-    return support
-
-
-def _endpoint_advice(message: str) -> str:
-    """Plain advice for an endpoint that did not answer, from the adapter's error."""
-    if "could not reach" in message:
-        return (
-            "start the server, or fix --llm-base-url / MAGS_LLM_BASE_URL "
-            "(the API root, usually ending in /v1)"
-        )
-    if "timeout" in message:
+    if error.status is not None:
+        return classify(error.status, str(error)).advice
+    if isinstance(error, LLMTimeoutError):
         return "the server is up but slow or stuck: check its logs, or try a smaller model"
-    if "401" in message or "403" in message:
-        return "check --llm-api-key / MAGS_LLM_API_KEY (or OPENAI_API_KEY)"
-    if "404" in message:
-        return "check the base URL (it usually ends in /v1) and the model name (--llm-model)"
+    if "could not reach" in str(error):
+        return (
+            "start the server (for a local model: mags local-llm), or fix --llm-base-url / "
+            "MAGS_LLM_BASE_URL (the API root, usually ending in /v1)"
+        )
     return "check the endpoint's base URL, model name and API key, and the server's logs"
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from mags.llm import LLMClient, LLMConfig
+from mags.llm.client import TRANSIENT, Transient
 from mags.llm.testserver import ChatServer
 
 MODEL = "test-model"
@@ -28,13 +29,14 @@ def sleeps() -> list[float]:
 
 @pytest.fixture
 def make_client(server: ChatServer, sleeps: list[float]) -> Iterator[Callable[..., LLMClient]]:
-    """``make_client(**config_fields)``: an `LLMClient` of ``server``; closed after the test."""
+    """``make_client(retry_on=..., **config_fields)``: an `LLMClient` of ``server``; closed
+    after the test."""
     clients: list[LLMClient] = []
 
-    def make(**fields: Any) -> LLMClient:
+    def make(*, retry_on: frozenset[Transient] = TRANSIENT, **fields: Any) -> LLMClient:
         settings: dict[str, Any] = {"timeout_s": 5.0, "max_retries": 2, **fields}
         config = LLMConfig(base_url=server.url, api_key="test-key", model=MODEL, **settings)
-        client = LLMClient(config, sleep=sleeps.append)
+        client = LLMClient(config, sleep=sleeps.append, retry_on=retry_on)
         clients.append(client)
         return client
 

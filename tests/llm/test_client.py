@@ -123,7 +123,7 @@ def test_500_every_time_gives_up_after_max_retries(
     server: ChatServer, make_client: MakeClient, sleeps: list[float]
 ):
     server.script(*[Reply.error(500, "overloaded")] * 5)
-    with pytest.raises(LLMError, match=r"HTTP 500: 'overloaded' on every one of 3 attempts"):
+    with pytest.raises(LLMError, match=r"HTTP 500: 'overloaded' on all 3 attempts"):
         make_client(max_retries=2).complete_text(ASK)
     assert len(server.requests) == 3 and server.pending == 2
     assert len(sleeps) == 2
@@ -214,6 +214,64 @@ def test_no_structured_output_at_all_falls_back_to_plain_text(
     assert formats == ["json_schema", "json_object", None]
     assert "response_format" not in server.requests[-1].body
     assert server.requests[-1].body["messages"][0]["role"] == "system"  # schema instruction
+
+
+def test_a_500_that_names_the_mode_falls_back_at_once(
+    make_client: MakeClient, server: ChatServer, sleeps: list[float]
+):
+    # What llama-cpp-python's server answers a json_schema response_format with.
+    refusal = (
+        "1 validation error for CreateChatCompletionRequest\nresponse_format.type\n"
+        "  Input should be 'text' or 'json_object'"
+    )
+    server.script(Reply.error(500, refusal), Reply.json(GOOD))
+    client = make_client(max_retries=3)
+    answer, _ = client.complete_json(ASK, Action)
+    assert answer.command == "open fridge" and client.mode == "json_object"
+    assert [r.response_format for r in server.requests] == ["json_schema", "json_object"]
+    assert sleeps == []  # no retry of a refused mode
+
+
+def test_a_prompt_past_the_context_window_fails_at_once_and_says_so(
+    make_client: MakeClient, server: ChatServer, sleeps: list[float]
+):
+    overflow = (
+        "This model's maximum context length is 2048 tokens. However, you requested 3100 "
+        "tokens (3000 in the messages, 100 in the completion)."
+    )
+    server.script(Reply.error(400, overflow), Reply.json(GOOD))
+    with pytest.raises(LLMError, match=r"HTTP 400.*context window.*budget") as caught:
+        make_client().complete_json(ASK, Action)
+    assert caught.value.status == 400
+    assert len(server.requests) == 1 and sleeps == []  # neither retried nor a weaker mode
+
+
+def test_retries_apply_only_to_the_failures_named(
+    make_client: MakeClient, server: ChatServer, sleeps: list[float]
+):
+    server.script(Reply.hang(10), Reply.json(GOOD))
+    client = make_client(timeout_s=0.5, max_retries=2, retry_on=frozenset({"rate_limited"}))
+    with pytest.raises(LLMTimeoutError, match=r"on 1 attempt\)"):
+        client.complete_text(ASK)
+    assert sleeps == []
+
+
+@pytest.mark.parametrize(
+    ("mode", "reply", "verdict"),
+    [
+        ("json_schema", Reply.json({"ok": True}), None),
+        ("json_schema", Reply.error(500, "Input should be 'text' or 'json_object'"), "refused"),
+        ("json_object", Reply.text("certainly"), "not JSON"),
+        ("text", Reply.text(""), "empty reply"),
+    ],
+)
+def test_supports_judges_a_mode_as_the_fallback_does(
+    make_client: MakeClient, server: ChatServer, mode: str, reply: Reply, verdict: str | None
+):
+    server.script(reply)
+    found = make_client(max_retries=0).supports(mode)  # type: ignore[arg-type]
+    assert found is None if verdict is None else (found is not None and verdict in found)
+    assert [r.response_format for r in server.requests] == [None if mode == "text" else mode]
 
 
 def test_complete_text(server: ChatServer, make_client: MakeClient):

@@ -6,8 +6,11 @@ What real endpoints do, and what this module does about it:
   backoff, honouring ``Retry-After``, at most ``max_retries`` times; the `openai` client's own
   retries are off so that one policy (and one count) applies;
 * no structured output, or only JSON mode (llama.cpp, older vLLM, Ollama): ``json_schema`` is
-  tried first, a 400 falls back to ``json_object`` and then to plain text, and the mode that
-  worked is remembered for the next calls;
+  tried first; a refusal of the mode (a 400 or 422, or any status whose body names the
+  parameter, such as llama-cpp-python's 500) falls back at once to ``json_object`` and then
+  to plain text, and the mode that worked is remembered for the next calls
+  (`mags.llm.refusals.classify` decides, for `mags doctor` too);
+* a prompt longer than the model's context: one clear error, no retry and no fallback;
 * JSON wrapped in ``<think>`` blocks, code fences or prose: `mags.llm.parse.extract_json`;
 * JSON of the wrong shape: validated with pydantic, then one repair attempt that shows the
   model its reply and the error;
@@ -41,6 +44,7 @@ from mags.llm.cache import CachedReply, ResponseCache
 from mags.llm.config import LLMConfig
 from mags.llm.errors import LLMError, LLMParseError, LLMTimeoutError, quote
 from mags.llm.parse import extract_json
+from mags.llm.refusals import attempts_text, classify
 
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
 
@@ -50,6 +54,10 @@ Message = Mapping[str, str]
 #: Structured-output modes, best first.
 Mode = Literal["json_schema", "json_object", "text"]
 MODES: tuple[Mode, ...] = ("json_schema", "json_object", "text")
+
+#: Transient failures: a timeout, a lost connection, a 429, a 5xx; each can be retried.
+Transient = Literal["timeout", "connection", "rate_limited", "server"]
+TRANSIENT: frozenset[Transient] = frozenset({"timeout", "connection", "rate_limited", "server"})
 
 BACKOFF_BASE_S = 0.5  # first wait; doubles on each retry
 BACKOFF_MAX_S = 30.0
@@ -62,6 +70,18 @@ _REPAIR_PROMPT = (
 _JSON_INSTRUCTION = (
     "Reply with one JSON object only, no other text, matching this JSON schema:\n{schema}"
 )
+
+
+_TEXT_PING: list[Message] = [{"role": "user", "content": "Reply with the single word OK."}]
+_JSON_PING: list[Message] = [
+    {"role": "user", "content": 'Reply with the JSON object {"ok": true} and nothing else.'}
+]
+
+
+class _Ping(pydantic.BaseModel):
+    """The reply `LLMClient.supports` asks for."""
+
+    ok: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +116,7 @@ class Usage:
 
 
 class _Rejected(Exception):
-    """The endpoint refused the request as malformed (400/422): maybe an unsupported mode."""
+    """The endpoint refused the request's shape (`classify` says "unsupported"): try a weaker mode."""
 
     def __init__(self, error: openai.APIStatusError) -> None:
         super().__init__(_status_text(error))
@@ -127,8 +147,12 @@ class LLMClient:
         *,
         sleep: Callable[[float], None] = time.sleep,
         cache: ResponseCache | None = None,
+        retry_on: frozenset[Transient] = TRANSIENT,
     ) -> None:
         self.config = config
+        # Which transient failures the retries apply to: `mags doctor` waits out a 429 but
+        # reports a hang at once rather than hanging ``max_retries`` times over.
+        self._retry_on = retry_on
         # A cache passed in is shared and stays open; one opened from config.cache_path is
         # this client's and closes with it. Opened first: a damaged file fails here, early.
         self._owns_cache = cache is None and config.cache_path is not None
@@ -246,6 +270,35 @@ class LLMClient:
                 reply=text,
             ) from None
 
+    def supports(self, mode: Mode) -> str | None:
+        """None when the endpoint takes ``mode`` and answers it usably, else why not.
+
+        One ping in that mode (for the JSON modes, a tiny schema whose reply must hold
+        JSON; for text, any non-empty reply). A refusal is judged as `complete_json` judges
+        it, so `mags doctor` concludes what the client will do. The cache is not used.
+
+        Example
+        -------
+        >>> # LLMClient(config).supports("json_schema")  ->  None, or 'refused: HTTP 500: ...'
+        """
+        messages = _TEXT_PING if mode == "text" else _JSON_PING
+        try:
+            response = self._create(
+                _with_instruction(messages, _Ping, mode), _response_format(mode, _Ping)
+            )
+        except _Rejected as rejected:
+            return f"refused: {rejected}"
+        except LLMError as error:
+            return str(error)
+        text = self._reply(response).text
+        if mode == "text":
+            return None if text.strip() else "empty reply"
+        try:
+            extract_json(text)
+        except LLMParseError:
+            return f"accepted, but the reply is not JSON: {quote(text, 60)}"
+        return None
+
     # -- structured output --------------------------------------------------------------
 
     def _structured_call(
@@ -291,7 +344,9 @@ class LLMClient:
         # Omitted rather than null: some servers reject "response_format": null.
         fmt: Any = openai.omit if response_format is None else response_format
         attempts = self.config.max_retries + 1
+        tried = 0
         for attempt in range(attempts):
+            tried = attempt + 1
             try:
                 # The slot is held only while the request is in flight, never while backing
                 # off, so a waiting retry does not starve the other threads.
@@ -305,32 +360,46 @@ class LLMClient:
                     )
             except openai.APITimeoutError as error:
                 last: Exception = error
+                kind: Transient = "timeout"
                 wait = backoff_s(attempt)
             except openai.APIConnectionError as error:
                 last = error
+                kind = "connection"
                 wait = backoff_s(attempt)
             except openai.APIStatusError as error:
-                if error.status_code in (400, 422):
+                refusal = classify(error.status_code, _error_message(error))
+                if refusal.kind == "unsupported":
                     raise _Rejected(error) from None
-                if error.status_code != 429 and error.status_code < 500:
-                    raise self._error(_refusal_advice(error)) from None
+                if not refusal.retryable:
+                    raise self._error(
+                        f"the endpoint refused the call with {_status_text(error)}; "
+                        f"{refusal.advice}",
+                        status=error.status_code,
+                    ) from None
                 last = error
+                kind = "rate_limited" if refusal.kind == "rate_limited" else "server"
                 after = retry_after_s(error.response.headers.get("retry-after"))
                 wait = backoff_s(attempt) if after is None else after
-            if attempt + 1 < attempts:
+            if kind not in self._retry_on:
+                break
+            if tried < attempts:
                 self._sleep(wait)
         if isinstance(last, openai.APITimeoutError):
             raise LLMTimeoutError(
                 f"no answer within the {self.config.timeout_s:g} s timeout "
-                f"({attempts} attempt{'s' * (attempts > 1)}); raise timeout_s for a slow "
-                "model, or check that the server is not stuck",
+                f"({attempts_text(tried)}); raise --llm-timeout for a slow model, or check "
+                "that the server is not stuck",
                 endpoint=self.endpoint,
                 model=self.model,
             ) from None
         if isinstance(last, openai.APIStatusError):
-            raise self._error(f"{_status_text(last)} on every one of {attempts} attempts") from None
+            refusal = classify(last.status_code, _error_message(last))
+            raise self._error(
+                f"{_status_text(last)} {attempts_text(tried)}; {refusal.advice}",
+                status=last.status_code,
+            ) from None
         raise self._error(
-            f"could not reach the endpoint ({last}) in {attempts} attempts: "
+            f"could not reach the endpoint ({last}) {attempts_text(tried)}: "
             "is the server running at this base URL?"
         ) from None
 
@@ -393,8 +462,12 @@ class LLMClient:
         text = reply.text
         return Usage(prompt, estimate_tokens(text) if text else 0, estimated=True)
 
-    def _error(self, message: str, reply: str | None = None) -> LLMError:
-        return LLMError(message, endpoint=self.endpoint, model=self.model, reply=reply)
+    def _error(
+        self, message: str, reply: str | None = None, status: int | None = None
+    ) -> LLMError:
+        return LLMError(
+            message, endpoint=self.endpoint, model=self.model, reply=reply, status=status
+        )
 
 
 # -- pure helpers ---------------------------------------------------------------------------
@@ -494,23 +567,16 @@ def _describe(error: Exception) -> str:
     return str(error)
 
 
-def _status_text(error: openai.APIStatusError) -> str:
-    """``HTTP 500: <the server's message, truncated>``."""
+def _error_message(error: openai.APIStatusError) -> str:
+    """The server's own words for an HTTP error: OpenAI's ``{"message": ...}`` or the text."""
     body = error.body
-    # OpenAI-shaped errors carry {"message": ...}; anything else is shown as the client has it.
     message = body.get("message") if isinstance(body, dict) else None
     if not isinstance(message, str):
-        message = error.message
-    return f"HTTP {error.status_code}: {quote(message, 200)}"
+        # Some servers (llama-cpp-python's validation errors) put the detail elsewhere.
+        message = json.dumps(body) if isinstance(body, (dict, list)) else error.message
+    return message
 
 
-def _refusal_advice(error: openai.APIStatusError) -> str:
-    """What an HTTP refusal that retrying cannot fix means, with the likely fix."""
-    advice = {
-        401: "check MAGS_LLM_API_KEY (or OPENAI_API_KEY)",
-        403: "the key may lack access to this model",
-        404: "check the base URL (it usually ends in /v1) and the model name",
-    }.get(error.status_code, "")
-    return f"the endpoint refused the call with {_status_text(error)}" + (
-        f"; {advice}" if advice else ""
-    )
+def _status_text(error: openai.APIStatusError) -> str:
+    """``HTTP 500: <the server's message, truncated>``."""
+    return f"HTTP {error.status_code}: {quote(_error_message(error), 200)}"

@@ -26,8 +26,9 @@ def quote(text: str, limit: int = QUOTE_CHARS) -> str:
 class LLMError(MagsError):
     """An LLM call failed for good (after retries, fallbacks and the repair attempt).
 
-    ``endpoint``, ``model`` and ``reply`` (the last text the model returned, or ``None``
-    when none came back) are kept as attributes for callers that log them.
+    ``endpoint``, ``model``, ``reply`` (the last text the model returned, or ``None``
+    when none came back) and ``status`` (the last HTTP status, or ``None`` when the failure
+    was not an HTTP error) are kept as attributes for callers that log or act on them.
 
     Example
     -------
@@ -37,11 +38,18 @@ class LLMError(MagsError):
     """
 
     def __init__(
-        self, message: str, *, endpoint: str, model: str, reply: str | None = None
+        self,
+        message: str,
+        *,
+        endpoint: str,
+        model: str,
+        reply: str | None = None,
+        status: int | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.model = model
         self.reply = reply
+        self.status = status
         said = "" if reply is None else f"; it replied {quote(reply)}"
         super().__init__(f"{message} (endpoint {endpoint}, model {model}{said})")
 
