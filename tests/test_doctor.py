@@ -99,6 +99,7 @@ def test_endpoint_answers_and_its_modes_are_reported(server: ChatServer):
     server.script(
         Reply.text("OK"),  # the "answers" ping
         Reply.error(400, "response_format json_schema is not supported"),
+        Reply.json({"ok": True}),  # json_object_schema
         Reply.json({"ok": True}),  # json_object
         Reply.text("OK"),  # text
     )
@@ -108,16 +109,19 @@ def test_endpoint_answers_and_its_modes_are_reported(server: ChatServer):
     assert "test-model" in answers.detail
     assert modes.ok
     assert "json_schema: unsupported (refused: HTTP 400" in modes.detail
+    assert "json_object_schema: supported" in modes.detail
     assert "json_object: supported" in modes.detail
     assert "text: supported" in modes.detail
-    assert "MAGS will use json_object" in modes.detail
+    assert "MAGS will use json_object_schema" in modes.detail
     sent = [request.response_format for request in server.requests]
-    assert sent == [None, "json_schema", "json_object", None]
+    assert sent == [None, "json_schema", "json_object_schema", "json_object", None]
     assert server.pending == 0
 
 
 def test_a_json_mode_that_replies_prose_is_not_supported(server: ChatServer):
-    server.script(Reply.text("OK"), Reply.text("Sure!"), Reply.text("no JSON here"), Reply.text(""))
+    server.script(
+        Reply.text("OK"), Reply.text("Sure!"), Reply.text("no"), Reply.text("no JSON"), Reply.text("")
+    )
     _, modes = check_endpoint(LLMConfig(server.url, "k", "m"))
     assert "json_schema: unsupported (accepted, but the reply is not JSON" in modes.detail
     assert "text: unsupported (empty reply)" in modes.detail
@@ -165,20 +169,20 @@ def test_a_500_refusing_the_mode_is_what_the_client_falls_back_from(server: Chat
         Reply.text("OK"),
         Reply.error(500, "response_format.type: Input should be 'text' or 'json_object'"),
         Reply.json({"ok": True}),
+        Reply.json({"ok": True}),
         Reply.text("OK"),
     )
     _, modes = check_endpoint(LLMConfig(server.url, "k", "m"))
     assert "json_schema: unsupported (refused: HTTP 500" in modes.detail
-    assert modes.ok and "MAGS will use json_object" in modes.detail
-    assert len(server.requests) == 4  # the refusal was not retried
+    assert modes.ok and "MAGS will use json_object_schema" in modes.detail
+    assert len(server.requests) == 5  # the refusal was not retried
 
 
 def test_a_429_is_waited_out_as_retry_after_says(server: ChatServer):
     server.script(
         Reply.error(429, "rate limited", retry_after="0"),
         Reply.text("OK"),
-        Reply.json({"ok": True}),
-        Reply.json({"ok": True}),
+        *[Reply.json({"ok": True})] * 3,
         Reply.text("OK"),
     )
     answers, modes = check_endpoint(LLMConfig(server.url, "k", "m"))

@@ -193,6 +193,12 @@ def add_llm_flags(parser: argparse.ArgumentParser) -> None:
         help="sampling temperature (default 0; OpenAI's reasoning models accept only 1)",
     )
     parser.add_argument(
+        "--llm-max-tokens",
+        type=int,
+        help="the most tokens one reply may have (default: $MAGS_LLM_MAX_TOKENS, else the "
+        "server's; small local models need a bound)",
+    )
+    parser.add_argument(
         "--llm-cache",
         help="an SQLite file of replies: repeated requests are answered from it "
         "(default: $MAGS_LLM_CACHE, else none)",
@@ -205,6 +211,7 @@ def llm_settings(args: argparse.Namespace) -> dict[str, object]:
         "timeout_s": args.llm_timeout,
         "temperature": args.llm_temperature,
         "cache_path": args.llm_cache,
+        "max_tokens": args.llm_max_tokens,
     }
     return {name: value for name, value in given.items() if value is not None}
 

@@ -135,13 +135,14 @@ def test_the_cache_survives_reopening(server: ChatServer, make_client: MakeClien
 def test_a_fallback_mode_replays_with_no_call(
     server: ChatServer, make_client: MakeClient, cache_path: str
 ):
-    server.reject_modes = {"json_schema"}
+    server.reject_modes = {"json_schema", "json_object_schema"}
     server.script(Reply.json(GOOD))
     make_client(cache_path=cache_path).complete_json(ASK, Action)
-    assert [r.response_format for r in server.requests] == ["json_schema", "json_object"]
+    formats = [r.response_format for r in server.requests]
+    assert formats == ["json_schema", "json_object_schema", "json_object"]
     again = make_client(cache_path=cache_path)
     assert again.complete_json(ASK, Action)[0].command == "open fridge"
-    assert len(server.requests) == 2  # not even the refused json_schema request
+    assert len(server.requests) == 3  # not even the refused requests
     assert again.mode == "json_object"  # remembered as on the first run
 
 

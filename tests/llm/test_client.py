@@ -169,20 +169,33 @@ def test_missing_usage_is_estimated(server: ChatServer, make_client: MakeClient)
     )
 
 
-def test_rejected_json_schema_falls_back_to_json_object_and_is_remembered(
+def test_rejected_json_schema_falls_back_to_json_mode_and_is_remembered(
     make_client: MakeClient, server: ChatServer
 ):
     server.reject_modes = {"json_schema"}
     server.script(Reply.json(GOOD), Reply.json(GOOD))
     client = make_client()
     client.complete_json(ASK, Action)
-    assert [r.response_format for r in server.requests] == ["json_schema", "json_object"]
-    assert client.mode == "json_object"
-    fallback = server.requests[1].body["messages"]
-    assert fallback[0]["role"] == "system" and "JSON schema" in fallback[0]["content"]
-    assert fallback[0]["content"].startswith("You read text games.")  # joined, not added
+    assert [r.response_format for r in server.requests] == ["json_schema", "json_object_schema"]
+    assert client.mode == "json_object_schema"
+    fallback = server.requests[1].body
+    assert fallback["response_format"]["schema"] == Action.model_json_schema()  # the grammar
+    messages = fallback["messages"]
+    assert messages[0]["role"] == "system" and "JSON schema" in messages[0]["content"]
+    assert messages[0]["content"].startswith("You read text games.")  # joined, not added
     client.complete_json(ASK, Action)
-    assert [r.response_format for r in server.requests][2:] == ["json_object"]
+    assert [r.response_format for r in server.requests][2:] == ["json_object_schema"]
+
+
+def test_json_mode_without_the_schema_when_the_schema_is_refused_too(
+    make_client: MakeClient, server: ChatServer
+):
+    server.reject_modes = {"json_schema", "json_object_schema"}
+    server.script(Reply.json(GOOD))
+    client = make_client()
+    client.complete_json(ASK, Action)
+    assert client.mode == "json_object"
+    assert "schema" not in server.requests[-1].body["response_format"]
 
 
 def test_a_remembered_mode_refused_later_falls_back_again(
@@ -194,24 +207,24 @@ def test_a_remembered_mode_refused_later_falls_back_again(
     client.complete_json(ASK, Action)
     assert client.mode == "json_schema"
     answer, _ = client.complete_json(ASK, Action)
-    assert answer.command == "open fridge" and client.mode == "json_object"
+    assert answer.command == "open fridge" and client.mode == "json_object_schema"
     assert [r.response_format for r in server.requests] == [
         "json_schema",
         "json_schema",
-        "json_object",
+        "json_object_schema",
     ]
 
 
 def test_no_structured_output_at_all_falls_back_to_plain_text(
     make_client: MakeClient, server: ChatServer
 ):
-    server.reject_modes = {"json_schema", "json_object"}
+    server.reject_modes = {"json_schema", "json_object_schema", "json_object"}
     server.script(Reply.text('```json\n{"command": "look"}\n```'))
     client = make_client()
     answer, _ = client.complete_json([{"role": "user", "content": "Go?"}], Action)
     assert answer.command == "look" and client.mode == "text"
     formats = [r.response_format for r in server.requests]
-    assert formats == ["json_schema", "json_object", None]
+    assert formats == ["json_schema", "json_object_schema", "json_object", None]
     assert "response_format" not in server.requests[-1].body
     assert server.requests[-1].body["messages"][0]["role"] == "system"  # schema instruction
 
@@ -227,8 +240,8 @@ def test_a_500_that_names_the_mode_falls_back_at_once(
     server.script(Reply.error(500, refusal), Reply.json(GOOD))
     client = make_client(max_retries=3)
     answer, _ = client.complete_json(ASK, Action)
-    assert answer.command == "open fridge" and client.mode == "json_object"
-    assert [r.response_format for r in server.requests] == ["json_schema", "json_object"]
+    assert answer.command == "open fridge" and client.mode == "json_object_schema"
+    assert [r.response_format for r in server.requests] == ["json_schema", "json_object_schema"]
     assert sleeps == []  # no retry of a refused mode
 
 

@@ -7,9 +7,10 @@ What real endpoints do, and what this module does about it:
   retries are off so that one policy (and one count) applies;
 * no structured output, or only JSON mode (llama.cpp, older vLLM, Ollama): ``json_schema`` is
   tried first; a refusal of the mode (a 400 or 422, or any status whose body names the
-  parameter, such as llama-cpp-python's 500) falls back at once to ``json_object`` and then
-  to plain text, and the mode that worked is remembered for the next calls
-  (`mags.llm.refusals.classify` decides, for `mags doctor` too);
+  parameter, such as llama-cpp-python's 500) falls back at once to JSON mode with the
+  schema as a grammar (llama-cpp-python's extension), plain JSON mode and then plain text,
+  and the mode that worked is remembered for the next calls (`mags.llm.refusals.classify`
+  decides, for `mags doctor` too);
 * a prompt longer than the model's context: one clear error, no retry and no fallback;
 * JSON wrapped in ``<think>`` blocks, code fences or prose: `mags.llm.parse.extract_json`;
 * JSON of the wrong shape: validated with pydantic, then one repair attempt that shows the
@@ -51,9 +52,11 @@ ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
 #: A chat message as the OpenAI schema has it: ``{"role": "user", "content": "..."}``.
 Message = Mapping[str, str]
 
-#: Structured-output modes, best first.
-Mode = Literal["json_schema", "json_object", "text"]
-MODES: tuple[Mode, ...] = ("json_schema", "json_object", "text")
+#: Structured-output modes, best first. ``json_object_schema`` is JSON mode with the schema
+#: alongside (``{"type": "json_object", "schema": ...}``), which llama-cpp-python's server
+#: turns into a grammar: constrained output from a server that refuses ``json_schema``.
+Mode = Literal["json_schema", "json_object_schema", "json_object", "text"]
+MODES: tuple[Mode, ...] = ("json_schema", "json_object_schema", "json_object", "text")
 
 #: Transient failures: a timeout, a lost connection, a 429, a 5xx; each can be retried.
 Transient = Literal["timeout", "connection", "rate_limited", "server"]
@@ -343,6 +346,7 @@ class LLMClient:
         """One chat completion, retried on 429, 5xx, timeouts and lost connections."""
         # Omitted rather than null: some servers reject "response_format": null.
         fmt: Any = openai.omit if response_format is None else response_format
+        max_tokens: Any = openai.omit if self.config.max_tokens is None else self.config.max_tokens
         attempts = self.config.max_retries + 1
         tried = 0
         for attempt in range(attempts):
@@ -357,6 +361,7 @@ class LLMClient:
                         temperature=self.config.temperature,
                         timeout=self.config.timeout_s,
                         response_format=fmt,
+                        max_tokens=max_tokens,
                     )
             except openai.APITimeoutError as error:
                 last: Exception = error
@@ -415,6 +420,8 @@ class LLMClient:
             "messages": [dict(m) for m in messages],
             "temperature": self.config.temperature,
             "response_format": response_format,
+            # Only when set, so that replies cached before the setting existed still match.
+            **({} if self.config.max_tokens is None else {"max_tokens": self.config.max_tokens}),
         }
 
     def _lookup(
@@ -523,6 +530,8 @@ def _response_format(mode: Mode, schema: type[pydantic.BaseModel]) -> dict[str, 
             "type": "json_schema",
             "json_schema": {"name": name, "schema": schema.model_json_schema(), "strict": False},
         }
+    if mode == "json_object_schema":
+        return {"type": "json_object", "schema": schema.model_json_schema()}
     if mode == "json_object":
         return {"type": "json_object"}
     return None

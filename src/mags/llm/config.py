@@ -26,6 +26,10 @@ class LLMConfig:
     cache_path: an SQLite file of replies (`mags.llm.cache.ResponseCache`); a request made
         before is answered from it with no call, so reruns are repeatable and free. None: no
         cache.
+    max_tokens: the most tokens one reply may have (sent as ``max_tokens``). None: not sent,
+        the server's default. Small local models can repeat themselves until their context
+        is full, so `mags local-llm` advises a bound; OpenAI's reasoning models refuse the
+        field, so it is not sent by default.
 
     Example
     -------
@@ -41,6 +45,7 @@ class LLMConfig:
     max_concurrency: int = 4
     temperature: float = 0.0
     cache_path: str | None = None
+    max_tokens: int | None = None
 
     def __post_init__(self) -> None:
         if not self.base_url.strip():
@@ -61,6 +66,11 @@ class LLMConfig:
             raise InvalidInputError(
                 f"LLMConfig.temperature must be in [0, 2], got {self.temperature}"
             )
+        if self.max_tokens is not None and self.max_tokens < 1:
+            raise InvalidInputError(
+                f"LLMConfig.max_tokens must be >= 1, or None for the server's default, got "
+                f"{self.max_tokens}"
+            )
         if self.cache_path is not None and not self.cache_path.strip():
             raise InvalidInputError(
                 "LLMConfig.cache_path is blank: give a file path, or None for no cache"
@@ -73,7 +83,7 @@ class LLMConfig:
         ``MAGS_LLM_BASE_URL`` (else ``OPENAI_BASE_URL``), ``MAGS_LLM_API_KEY`` (else
         ``OPENAI_API_KEY``; local servers need none, so it defaults to ``"none"``) and
         ``MAGS_LLM_MODEL``; ``MAGS_LLM_CACHE``, when set, is the response cache's file
-        (``cache_path``). ``overrides`` set the other fields (``timeout_s=10``). The caller
+        (``cache_path``), and ``MAGS_LLM_MAX_TOKENS`` bounds each reply (``max_tokens``). ``overrides`` set the other fields (``timeout_s=10``). The caller
         passes the mapping (``os.environ`` in a CLI), so nothing else reads the environment.
 
         Example
@@ -84,6 +94,8 @@ class LLMConfig:
         ('http://localhost:11434/v1', 'none', 'llama3', 5, None)
         >>> LLMConfig.from_env({**env, "MAGS_LLM_CACHE": "runs/llm.db"}).cache_path
         'runs/llm.db'
+        >>> LLMConfig.from_env({**env, "MAGS_LLM_MAX_TOKENS": "512"}).max_tokens
+        512
         >>> LLMConfig.from_env({"MAGS_LLM_BASE_URL": "http://h/v1"})  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
@@ -103,6 +115,14 @@ class LLMConfig:
                 "API root, e.g. https://api.openai.com/v1 or http://localhost:11434/v1"
             )
         fields: dict[str, Any] = {"cache_path": _first(environ, "MAGS_LLM_CACHE") or None}
+        max_tokens = _first(environ, "MAGS_LLM_MAX_TOKENS")
+        if max_tokens:
+            try:
+                fields["max_tokens"] = int(max_tokens)
+            except ValueError:
+                raise InvalidInputError(
+                    f"MAGS_LLM_MAX_TOKENS must be a whole number of tokens, got {max_tokens!r}"
+                ) from None
         fields.update(overrides)
         return cls(base_url=base_url, api_key=api_key, model=model, **fields)
 

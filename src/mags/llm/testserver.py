@@ -87,9 +87,13 @@ class Request:
 
     @property
     def response_format(self) -> str | None:
-        """The ``response_format`` type asked for (None: not sent)."""
+        """The structured-output mode asked for, as `mags.llm.client.MODES` names it
+        (None: no ``response_format`` sent)."""
         fmt = self.body.get("response_format")
-        return fmt.get("type") if isinstance(fmt, dict) else None
+        if not isinstance(fmt, dict):
+            return None
+        kind = fmt.get("type")
+        return "json_object_schema" if kind == "json_object" and "schema" in fmt else kind
 
 
 class ChatServer:
