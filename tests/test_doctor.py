@@ -120,7 +120,11 @@ def test_endpoint_answers_and_its_modes_are_reported(server: ChatServer):
 
 def test_a_json_mode_that_replies_prose_is_not_supported(server: ChatServer):
     server.script(
-        Reply.text("OK"), Reply.text("Sure!"), Reply.text("no"), Reply.text("no JSON"), Reply.text("")
+        Reply.text("OK"),
+        Reply.text("Sure!"),
+        Reply.text("no"),
+        Reply.text("no JSON"),
+        Reply.text(""),
     )
     _, modes = check_endpoint(LLMConfig(server.url, "k", "m"))
     assert "json_schema: unsupported (accepted, but the reply is not JSON" in modes.detail

@@ -17,6 +17,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from mags.bench.extraction_command import add_extraction_command
 from mags.core.errors import InvalidInputError
 
 LOCOMO_HELP = (
@@ -86,6 +87,7 @@ def add_eval_command(
         "--labels", default="docs/eval/chat-rules-labels.jsonl", help="default %(default)s"
     )
     rules.set_defaults(run=run_chat_rules)
+    add_extraction_command(benchmarks, add_llm_flags)
 
 
 def run_chat_rules(args: argparse.Namespace) -> int:

@@ -119,7 +119,7 @@ class Usage:
 
 
 class _Rejected(Exception):
-    """The endpoint refused the request's shape (`classify` says "unsupported"): try a weaker mode."""
+    """The endpoint refused the request's shape (`classify`: "unsupported"): try a weaker mode."""
 
     def __init__(self, error: openai.APIStatusError) -> None:
         super().__init__(_status_text(error))
@@ -470,9 +470,7 @@ class LLMClient:
         text = reply.text
         return Usage(prompt, estimate_tokens(text) if text else 0, estimated=True)
 
-    def _error(
-        self, message: str, reply: str | None = None, status: int | None = None
-    ) -> LLMError:
+    def _error(self, message: str, reply: str | None = None, status: int | None = None) -> LLMError:
         return LLMError(
             message, endpoint=self.endpoint, model=self.model, reply=reply, status=status
         )

