@@ -83,14 +83,22 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument(
         "--strategy",
         default="liquid",
-        help="liquid, append-only, last-write-wins; comma-separated for several",
+        help="liquid, no-decay, append-only, last-write-wins; comma-separated for several",
     )
     probe.add_argument("--capacity", type=int, help="liquid memory's capacity in active facts")
+    probe.add_argument(
+        "--extractor",
+        default="rules",
+        choices=("rules", "llm"),
+        help="what reads the steps: the rule extractor (default) or an LLM (--llm-*): a real, "
+        "noisy extractor",
+    )
     probe.add_argument("--config", help="a TOML file of memory hyperparameters")
     probe.add_argument("--json", action="store_true", help="print one JSON object per game")
     probe.add_argument("--plot", help="write F1 and stale rate over steps to this PNG")
     probe.add_argument("--workers", type=int, default=1, help="games probed at once")
     probe.add_argument("--cache", help="world cache folder (default: $MAGS_CACHE/worlds)")
+    add_llm_flags(probe)
     probe.set_defaults(run=_run_probe)
 
     grid = commands.add_parser(
@@ -287,8 +295,19 @@ def _memory_config(args: argparse.Namespace) -> MemoryConfig | None:
 
 
 def _run_probe(args: argparse.Namespace) -> int:
+    from mags.agents.command import llm_config
     from mags.probes.command import probe_command
 
+    llm = None
+    if args.extractor == "llm":
+        llm = llm_config(
+            "--extractor llm",
+            args.llm_base_url,
+            args.llm_model,
+            args.llm_api_key,
+            os.environ,
+            llm_settings(args),
+        )
     return probe_command(
         args.game,
         args.seeds,
@@ -301,6 +320,7 @@ def _run_probe(args: argparse.Namespace) -> int:
         workers=args.workers,
         cache=_worlds_cache(args),
         config=_memory_config(args),
+        llm=llm,
     )
 
 

@@ -43,7 +43,7 @@ def test_catalogue_lists_tracks_options_and_sliders(client: TestClient) -> None:
     assert {1, 2} <= set(tracks["tiny"]["cached"])
     options = client.get("/api/options").json()
     llm = next(p for p in options["policies"] if p["name"] == "llm")
-    assert not options["llm_configured"] and not llm["available"] and "MAGS_LLM" in llm["why"]
+    assert not options["llm_configured"] and not llm["available"] and "mags local-llm" in llm["why"]
     assert "liquid" in options["memories"] and "summary" not in options["memories"]
     sliders = {p["name"]: p for p in client.get("/api/config/schema").json()}
     assert sliders["tau0"]["log"] and not sliders["eta"]["log"]

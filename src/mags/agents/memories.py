@@ -27,6 +27,7 @@ they keep.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections import Counter, deque
@@ -36,7 +37,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from mags.config import MemoryConfig
-from mags.core.errors import InvalidInputError
+from mags.core.errors import ExtractionError, InvalidInputError, MagsError
 from mags.core.model import Fact
 from mags.core.schema import RelationSchema, default_schema
 from mags.extract.base import Extraction, ExtractionContext, Extractor
@@ -109,10 +110,13 @@ class AgentMemory(Protocol):
         ...
 
 
-def _extract(
-    extractor: TextWorldExtractor, text: str, t: float, extra: Mapping[str, Any]
-) -> Extraction:
-    return extractor.extract(text, ExtractionContext(t, None, (), extra))
+def _extract(extractor: Extractor, text: str, t: float, extra: Mapping[str, Any]) -> Extraction:
+    """What ``extractor`` reads in a step; nothing when it fails (an LLM's unusable reply):
+    the step is still kept by the memories that keep steps."""
+    try:
+        return extractor.extract(text, ExtractionContext(t, None, (), extra))
+    except MagsError:
+        return Extraction()
 
 
 def _beliefs(extraction: Extraction) -> list[Belief]:
@@ -150,9 +154,10 @@ class LiquidMemory:
         schema: RelationSchema | None = None,
         keep_negations: bool = True,
         path: str | Path | None = None,
+        extractor: Extractor | None = None,
     ) -> None:
         self.name = name
-        extractor: Extractor = TextWorldExtractor()
+        extractor = extractor or TextWorldExtractor()
         if not keep_negations:
             extractor = _WithoutNegations(extractor)
         # In memory by default; a SQLite file at ``path`` when given (the web demo's sessions).
@@ -163,7 +168,10 @@ class LiquidMemory:
         self.recalled: list[int] = []  # facts of contexts given since the last `use`
 
     def update(self, text: str, t: float, extra: Mapping[str, Any]) -> None:
-        self.memory.observe(text, t=t, extra=extra)
+        # An extractor that fails (an LLM's unusable reply) leaves the episode kept and the
+        # graph unchanged; the game goes on.
+        with contextlib.suppress(ExtractionError):
+            self.memory.observe(text, t=t, extra=extra)
 
     def beliefs(self, t: float) -> list[Belief]:
         # Strongest first: where beliefs conflict (the no-reconcile ablation), the best
@@ -252,9 +260,9 @@ def append_only_schema() -> RelationSchema:
 class StepMemory:
     """Text memories over the list of steps: none, window, full-history and rag."""
 
-    def __init__(self, name: str, window: int | None) -> None:
+    def __init__(self, name: str, window: int | None, extractor: Extractor | None = None) -> None:
         self.name = name
-        self.extractor = TextWorldExtractor()
+        self.extractor = extractor or TextWorldExtractor()
         self.steps: deque[tuple[str, list[Belief]]] = deque(maxlen=window)
         self.current: list[Belief] = []
 
@@ -286,8 +294,8 @@ class StepMemory:
 class RagMemory(StepMemory):
     """Past steps retrieved by lexical similarity (BM25-like) to the query."""
 
-    def __init__(self) -> None:
-        super().__init__("rag", None)
+    def __init__(self, extractor: Extractor | None = None) -> None:
+        super().__init__("rag", None, extractor)
         self.document_frequency: Counter[str] = Counter()
         self.words: list[Counter[str]] = []
         self.last_query = ""
@@ -366,9 +374,9 @@ class SummaryMemory(StepMemory):
 class FactStoreMemory:
     """The probes' baselines as agent memories: append-only and last-write-wins."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, extractor: Extractor | None = None) -> None:
         self.name = name
-        self.extractor = TextWorldExtractor()
+        self.extractor = extractor or TextWorldExtractor()
         self.facts: dict[tuple[str, str, str] | tuple[str, str], Belief] = {}
 
     def update(self, text: str, t: float, extra: Mapping[str, Any]) -> None:
@@ -446,31 +454,36 @@ def make_memory(
     capacity: int = DEFAULT_CAPACITY,
     summarizer: Summarizer | None = None,
     path: str | Path | None = None,
+    extractor: Extractor | None = None,
 ) -> AgentMemory:
     """A fresh memory variant by name (see the module docstring).
 
     The liquid variants keep their graph in the SQLite file ``path`` when it is given
-    (in memory otherwise); the other variants ignore it.
+    (in memory otherwise); the other variants ignore it. ``extractor`` reads the steps
+    (default: `TextWorldExtractor`; an `mags.extract.llm.LLMExtractor` for the noisy,
+    real-LLM regime).
     """
     config = config or MemoryConfig()
+    x = extractor
     if name == "liquid":
-        return LiquidMemory(config, path=path)
+        return LiquidMemory(config, path=path, extractor=x)
     if name == "no-decay":
-        return LiquidMemory(variant_config(name, config), name, path=path)
+        return LiquidMemory(variant_config(name, config), name, path=path, extractor=x)
     if name == "no-reconcile":
         return LiquidMemory(
-            config, name, schema=append_only_schema(), keep_negations=False, path=path
+            config, name, schema=append_only_schema(), keep_negations=False, path=path, extractor=x
         )
     if name == "capacity":
-        return LiquidMemory(variant_config(name, config, capacity=capacity), name, path=path)
+        config = variant_config(name, config, capacity=capacity)
+        return LiquidMemory(config, name, path=path, extractor=x)
     if name == "none":
-        return StepMemory("none", 0)
+        return StepMemory("none", 0, x)
     if name == "window":
-        return StepMemory("window", window)
+        return StepMemory("window", window, x)
     if name == "full-history":
-        return StepMemory("full-history", None)
+        return StepMemory("full-history", None, x)
     if name == "rag":
-        return RagMemory()
+        return RagMemory(x)
     if name == "summary":
         if summarizer is None:
             raise InvalidInputError(
@@ -480,5 +493,5 @@ def make_memory(
             )
         return SummaryMemory(summarizer)
     if name in ("append-only", "last-write-wins"):
-        return FactStoreMemory(name)
+        return FactStoreMemory(name, x)
     raise ValueError(f"unknown memory {name!r}; choose one of {', '.join(MEMORY_VARIANTS)}")

@@ -52,7 +52,9 @@ def summarize(results: Sequence[ProbeResult]) -> list[dict[str, Any]]:
 
 def summary_table(results: Sequence[ProbeResult]) -> Table:
     """A rich table of `summarize`'s rows."""
-    table = Table(title="Belief accuracy (means over games)")
+    readers = sorted({r.extractor for r in results})
+    extractor = "" if readers in ([], ["rules"]) else f", {' and '.join(readers)} extractor"
+    table = Table(title=f"Belief accuracy (means over games{extractor})")
     for name in (
         "track",
         "policy",

@@ -24,13 +24,16 @@ from typing import Any
 from mags.agents.memories import make_memory
 from mags.agents.steps import step_extra, step_text, visible_names
 from mags.config import MemoryConfig
+from mags.extract.llm import LLMExtractor
+from mags.llm import LLMClient, LLMConfig
 from mags.probes.beliefs import BeliefScore, Scope, beliefs_from_facts, score, truth_atoms
 from mags.worlds.cache import WorldCache
 from mags.worlds.env import Observation, open_game
 
 POLICIES = ("walkthrough", "random")
-STRATEGIES = ("liquid", "append-only", "last-write-wins")
-"""MAGS and the two baselines it is compared with (all `mags.agents.memories` variants)."""
+STRATEGIES = ("liquid", "no-decay", "append-only", "last-write-wins")
+"""MAGS, its no-decay ablation and the baselines it is compared with (all
+`mags.agents.memories` variants)."""
 DEFAULT_RANDOM_STEPS = 500
 NO_INFORMATION = frozenset({"look", "inventory"})
 """Commands the random policy skips: the step already carries their answers."""
@@ -49,11 +52,14 @@ class ProbeSpec:
     policy: str
     steps: int | None = None
     capacity: int | None = None
+    llm: LLMConfig | None = None
+    """When set, an `LLMExtractor` over this endpoint reads the steps instead of the rules."""
 
     def describe(self) -> str:
         """A short label for progress bars and errors."""
         where = f"{self.game} seed {self.seed}" if self.seed is not None else self.game
-        return f"{where}: {self.strategy}, {self.policy} policy"
+        reader = f", {self.llm.model} extractor" if self.llm is not None else ""
+        return f"{where}: {self.strategy}, {self.policy} policy{reader}"
 
 
 @dataclass
@@ -65,6 +71,7 @@ class ProbeResult:
     strategy: str
     policy: str
     capacity: int | None
+    extractor: str
     precision: float
     recall: float
     f1: float
@@ -95,8 +102,10 @@ def probe_game(
     config = config or MemoryConfig()
     if spec.capacity is not None:
         config = config.with_changes(capacity=spec.capacity)
+    client = LLMClient(spec.llm) if spec.llm is not None else None
+    extractor = LLMExtractor(client) if client is not None else None
     env, evaluator = open_game(spec.game, spec.seed, cache=cache)
-    strategy = make_memory(spec.strategy, config)
+    strategy = make_memory(spec.strategy, config, extractor=extractor)
     rng = random.Random(spec.seed)
     scope = Scope()
     scores: list[BeliefScore] = []
@@ -131,6 +140,8 @@ def probe_game(
     finally:
         strategy.close()
         evaluator.close()
+        if client is not None:
+            client.close()
     n = len(scores)
     return ProbeResult(
         track=evaluator.track or str(spec.game),
@@ -138,6 +149,7 @@ def probe_game(
         strategy=spec.strategy,
         policy=spec.policy,
         capacity=spec.capacity,
+        extractor=spec.llm.model if spec.llm is not None else "rules",
         precision=sum(s.precision for s in scores) / n,
         recall=sum(s.recall for s in scores) / n,
         f1=sum(s.f1 for s in scores) / n,

@@ -42,6 +42,7 @@ from mags.agents.policies import POLICIES
 from mags.agents.stepper import GameOverError
 from mags.config import MemoryConfig
 from mags.core.errors import InvalidInputError, MagsError, NotFoundError
+from mags.web.llm_source import NO_LLM, LLMSource
 from mags.web.selfcheck import self_check
 from mags.web.sessions import (
     DEFAULT_IDLE_S,
@@ -99,6 +100,7 @@ def create_app(
     cache: WorldCache | None = None,
     *,
     llm: Any = None,
+    local_llm: Path | None = None,
     inform_home: str | None = None,
     max_sessions: int = DEFAULT_MAX_SESSIONS,
     idle_s: float = DEFAULT_IDLE_S,
@@ -111,20 +113,20 @@ def create_app(
     ----------
     config : default hyperparameters of new sessions (``mags web --config FILE``).
     cache : the world cache (default: `WorldCache.default()`).
-    llm : an `mags.llm.LLMConfig` for the llm policy and the summary memory (None: they
-        are offered as unavailable).
+    llm : an `mags.llm.LLMConfig` for the llm policy and the summary memory (None: a local
+        server announced in ``local_llm`` if one runs, else they are offered as unavailable).
+    local_llm : the folder where `mags local-llm` announces its servers (None: not looked
+        for).
     inform_home : ``INFORM_HOME`` for the self-check (None: TextWorld's bundled Inform 7).
     max_sessions, idle_s : the session cap and the idle time after which a session closes.
     generate : generate a missing game on demand; False answers 409 instead (for tests).
     keepalive_s : seconds between keep-alive comments on an idle event stream.
     """
     cache = cache if cache is not None else WorldCache.default()
-    client = None
-    if llm is not None:
-        from mags.llm.client import LLMClient
-
-        client = LLMClient(llm)
-    registry = SessionRegistry(cache, config, max_sessions=max_sessions, idle_s=idle_s, llm=client)
+    source = LLMSource(llm, local_llm)
+    registry = SessionRegistry(
+        cache, config, max_sessions=max_sessions, idle_s=idle_s, llm=source.current()
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -138,8 +140,7 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
             await registry.close_all()
-            if client is not None:
-                client.close()
+            source.close()
 
     app = FastAPI(
         title="MAGS web demo",
@@ -149,8 +150,8 @@ def create_app(
     )
     app.state.registry = registry
     _install_error_handlers(app)
-    _add_catalogue_routes(app, registry, llm, inform_home)
-    _add_session_routes(app, registry, generate, keepalive_s)
+    _add_catalogue_routes(app, registry, source, inform_home)
+    _add_session_routes(app, registry, source, generate, keepalive_s)
     if STATIC_DIR.is_dir():
         app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")
     return app
@@ -233,7 +234,7 @@ def describe_validation(errors: Any) -> str:
 
 # ------------------------------------------------------------------------- catalogue
 def _add_catalogue_routes(
-    app: FastAPI, registry: SessionRegistry, llm: Any, inform_home: str | None
+    app: FastAPI, registry: SessionRegistry, source: LLMSource, inform_home: str | None
 ) -> None:
     @app.get("/api/health", response_model=Health)
     async def health() -> Health:
@@ -254,7 +255,9 @@ def _add_catalogue_routes(
 
     @app.get("/api/options", response_model=Options)
     async def options() -> Options:
-        why = "" if llm is not None else _NO_LLM
+        registry.llm = await asyncio.to_thread(source.current)
+        llm = registry.llm
+        why = "" if llm is not None else NO_LLM
         return Options(
             policies=[
                 PolicyOption(
@@ -264,6 +267,7 @@ def _add_catalogue_routes(
             ],
             memories=[m for m in MEMORY_VARIANTS if m != "summary" or llm is not None],
             llm_configured=llm is not None,
+            llm_model=llm.model if llm is not None else None,
         )
 
     @app.get("/api/config/schema", response_model=list[ConfigParam])
@@ -301,13 +305,8 @@ def _add_catalogue_routes(
 
     @app.get("/api/selfcheck", response_model=SelfCheck)
     async def selfcheck() -> SelfCheck:
-        return await asyncio.to_thread(self_check, registry.cache, inform_home, llm)
-
-
-_NO_LLM = (
-    "no LLM endpoint configured: start the server with MAGS_LLM_BASE_URL and MAGS_LLM_MODEL "
-    "set (an OpenAI-compatible API)"
-)
+        registry.llm = await asyncio.to_thread(source.current)
+        return await asyncio.to_thread(self_check, registry.cache, inform_home, source.config)
 
 
 async def _toml_text(request: Request) -> str:
@@ -349,7 +348,11 @@ def parse_config_text(text: str, base: MemoryConfig) -> ConfigValues:
 
 # -------------------------------------------------------------------------- sessions
 def _add_session_routes(
-    app: FastAPI, registry: SessionRegistry, generate: bool, keepalive_s: float
+    app: FastAPI,
+    registry: SessionRegistry,
+    source: LLMSource,
+    generate: bool,
+    keepalive_s: float,
 ) -> None:
     def check_parts(policy: str, memory: str) -> None:
         if policy not in POLICIES:
@@ -360,10 +363,12 @@ def _add_session_routes(
             )
         if registry.llm is None and (policy == "llm" or memory == "summary"):
             what = "the llm policy" if policy == "llm" else "the summary memory"
-            raise ConflictError(f"{what} needs an LLM, but {_NO_LLM}")
+            raise ConflictError(f"{what} needs an LLM, but {NO_LLM}")
 
     @app.post("/api/sessions", response_model=SessionState, status_code=201, responses=ERRORS)
     async def create_session(body: NewSession) -> SessionState:
+        if body.policy == "llm" or body.memory == "summary":
+            registry.llm = await asyncio.to_thread(source.current)
         check_parts(body.policy, body.memory)
         if body.track not in TRACKS:
             raise InvalidInputError(

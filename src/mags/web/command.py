@@ -84,6 +84,7 @@ def run_web(args: argparse.Namespace) -> int:
     import uvicorn
 
     from mags.config import MemoryConfig
+    from mags.llm.local import state_folder
     from mags.web.app import create_app
 
     if not 0 < args.port < 65536:
@@ -96,6 +97,7 @@ def run_web(args: argparse.Namespace) -> int:
         MemoryConfig.from_toml(args.config) if args.config else None,
         _cache(args),
         llm=_llm_from_environment(),
+        local_llm=state_folder(os.environ),
         inform_home=os.environ.get("INFORM_HOME") or None,
         max_sessions=args.max_sessions,
         idle_s=60.0 * args.idle_minutes,

@@ -92,6 +92,18 @@ def self_check(
         SelfCheckRow(name=c.name, ok=c.ok, detail=c.detail, advice=c.advice)
         for c in run_checks(cache.root, inform_home=inform_home, llm=llm)
     ]
+    if llm is None:
+        # Not a failure: the LLM is optional. The row says how to get one.
+        rows.append(
+            SelfCheckRow(
+                name="LLM (optional)",
+                ok=True,
+                detail="none: the llm policy and the summary memory are unavailable. To try "
+                "them with a small local model: make llm-local, then .venv/bin/mags local-llm "
+                "in another terminal, then reload this page",
+                advice="",
+            )
+        )
     try:
         smoke: SmokeResult | Exception = smoke_game(cache)
     except Exception as error:  # a self-check reports what broke instead of failing

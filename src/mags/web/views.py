@@ -220,6 +220,8 @@ class Options(BaseModel):
     policies: list[PolicyOption]
     memories: list[str]
     llm_configured: bool
+    llm_model: str | None = None
+    """The model the llm policy and the summary memory use (None: no LLM)."""
 
 
 class ConfigParam(BaseModel):

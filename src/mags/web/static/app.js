@@ -84,7 +84,8 @@ function pickers(tracks, options) {
   track.addEventListener("change", seedHints);
   seedHints();
   for (const p of options.policies) {
-    const option = new Option(p.available ? p.name : `${p.name} (unavailable)`, p.name);
+    const label = p.name === "llm" && options.llm_model ? `llm (${options.llm_model})` : p.name;
+    const option = new Option(p.available ? label : `${p.name} (unavailable)`, p.name);
     option.disabled = !p.available;
     option.title = p.why || "";
     $("policy").append(option);
