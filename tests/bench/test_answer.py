@@ -88,9 +88,10 @@ def test_scores_per_category() -> None:
     scores.add(2, 1.0, correct=True)
     scores.add(2, 0.5, correct=False)
     scores.add(1, 0.0)  # not judged: F1 only
+    scores.add(1, 0.0, unanswered=True)  # the context did not fit the model
     summary = scores.summary()
     assert list(summary) == ["1", "2", "all"]
-    assert summary["2"] == {"n": 2, "f1": 0.75, "judged": 2, "accuracy": 0.5}
-    assert summary["1"] == {"n": 1, "f1": 0.0, "judged": 0, "accuracy": None}
-    assert summary["all"] == {"n": 3, "f1": 0.5, "judged": 2, "accuracy": 0.5}
+    assert summary["2"] == {"n": 2, "f1": 0.75, "judged": 2, "accuracy": 0.5, "unanswered": 0}
+    assert summary["1"] == {"n": 2, "f1": 0.0, "judged": 0, "accuracy": None, "unanswered": 1}
+    assert summary["all"] == {"n": 4, "f1": 0.375, "judged": 2, "accuracy": 0.5, "unanswered": 1}
     assert AnswerScores().summary() == {}

@@ -143,3 +143,25 @@ def test_the_answer_path_asks_the_model_and_scores_f1_and_the_judge(
     assert (
         "What breed is Ann's puppy Rex?" in prompts[0] and "- Ann: Rex is a beagle." in prompts[0]
     )
+
+
+def test_a_context_too_long_for_the_model_is_unanswered_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = write_conversation(tmp_path / "conv.json")
+    overflow = "This model's maximum context length is 2048 tokens. However, you requested 9000."
+    with ChatServer() as server:
+        server.script(
+            Reply.text("beagle"), Reply.json({"correct": True}),  # liquid
+            Reply.error(400, overflow),  # full: the whole conversation does not fit
+        )  # fmt: skip
+        rows = run_cli(
+            ["eval", "locomo", "--data", str(data), "--systems", "liquid,full", "--json",
+             "--budgets", "300", "--answer-budget", "300", "--answer-limit", "1",
+             "--llm-base-url", server.url, "--llm-model", "test-model"],
+            capsys,
+        )  # fmt: skip
+        assert len(server.requests) == 3  # the overflow was neither retried nor judged
+    answers = {(r["system"], r["category"]): r for r in rows if r.get("kind") == "answers"}
+    assert answers[("full", "all")]["unanswered"] == 1 and answers[("full", "all")]["f1"] == 0.0
+    assert answers[("liquid", "all")]["unanswered"] == 0

@@ -151,30 +151,40 @@ class _Tally:
     f1: float = 0.0
     judged: int = 0
     correct: int = 0
+    unanswered: int = 0
 
 
 @dataclass
 class AnswerScores:
     """Mean token F1 and judge accuracy, per category and over all questions.
 
-    A question added with ``correct=None`` (not judged) counts for F1 only.
+    A question added with ``correct=None`` (not judged) counts for F1 only; one added
+    with ``unanswered=True`` (its context did not fit the model) is counted apart too.
     """
 
     _tallies: dict[str, _Tally] = field(default_factory=dict)
 
-    def add(self, category: int | str, f1: float, correct: bool | None = None) -> None:
-        """Count one answered question of ``category``."""
+    def add(
+        self,
+        category: int | str,
+        f1: float,
+        correct: bool | None = None,
+        *,
+        unanswered: bool = False,
+    ) -> None:
+        """Count one question of ``category``."""
         for key in (str(category), "all"):
             tally = self._tallies.setdefault(key, _Tally())
             tally.n += 1
             tally.f1 += f1
+            tally.unanswered += int(unanswered)
             if correct is not None:
                 tally.judged += 1
                 tally.correct += int(correct)
 
     def summary(self) -> dict[str, dict[str, float | int | None]]:
-        """``{category: {"n", "f1", "judged", "accuracy"}}`` with ``"all"`` last; a mean
-        over no questions is None."""
+        """``{category: {"n", "f1", "judged", "accuracy", "unanswered"}}`` with ``"all"``
+        last; a mean over no questions is None."""
         keys = sorted(k for k in self._tallies if k != "all") + ["all"] * ("all" in self._tallies)
         return {
             key: {
@@ -182,6 +192,7 @@ class AnswerScores:
                 "f1": round(t.f1 / t.n, 4) if t.n else None,
                 "judged": t.judged,
                 "accuracy": round(t.correct / t.judged, 4) if t.judged else None,
+                "unanswered": t.unanswered,
             }
             for key in keys
         }

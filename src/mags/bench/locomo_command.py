@@ -209,6 +209,8 @@ def _answerer(
     client: Any, scores: Mapping[str, Any], limit: int | None
 ) -> Callable[[Any, Any, str, str], None]:
     from mags.bench.answer import answer_question, judge_answer, token_f1
+    from mags.llm import LLMError
+    from mags.llm.refusals import classify
 
     answered: dict[tuple[str, str], int] = {}
 
@@ -217,8 +219,21 @@ def _answerer(
         if limit is not None and answered.get(key, 0) >= limit:
             return
         answered[key] = answered.get(key, 0) + 1
-        reply = answer_question(client, question.question, context)
-        correct = judge_answer(client, question.question, question.answer, reply.text)
+        try:
+            reply = answer_question(client, question.question, context)
+        except LLMError as error:
+            if error.status is None or classify(error.status, str(error)).kind != "context":
+                raise
+            # The context does not fit the model (the full conversation in a small model's
+            # window): no answer, which scores 0, counted apart.
+            scores[system].add(question.category, 0.0, None, unanswered=True)
+            return
+        try:
+            correct: bool | None = judge_answer(
+                client, question.question, question.answer, reply.text
+            )
+        except LLMError:
+            correct = None  # a judge reply that never fits its schema: F1 only
         scores[system].add(question.category, token_f1(reply.text, question.answer), correct)
 
     return answer
