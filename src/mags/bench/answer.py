@@ -16,7 +16,7 @@ Example
 >>> scores.add(4, token_f1("Oslo", "oslo"), correct=True)
 >>> scores.add(2, token_f1("in May 2023", "7 May 2023"), correct=False)  # F1 2/3
 >>> scores.summary()["all"]
-{'n': 2, 'f1': 0.8333, 'judged': 2, 'accuracy': 0.5}
+{'n': 2, 'f1': 0.8333, 'judged': 2, 'accuracy': 0.5, 'unanswered': 0}
 """
 
 from __future__ import annotations

@@ -71,7 +71,6 @@ class ProbeResult:
     strategy: str
     policy: str
     capacity: int | None
-    extractor: str
     precision: float
     recall: float
     f1: float
@@ -80,6 +79,8 @@ class ProbeResult:
     memory_ms_per_step: float
     env_ms_per_step: float
     won: bool
+    extractor: str = "rules"
+    """What read the steps: ``rules``, or the LLM extractor's model name."""
     f1_by_step: list[float] = field(default_factory=list)
     stale_by_step: list[float] = field(default_factory=list)
 
