@@ -49,9 +49,6 @@ ENDPOINT_TIMEOUT_S = 20.0
 #: Retries of a rate-limited (429) doctor request, each after the wait ``Retry-After`` asks.
 RATE_LIMIT_RETRIES = 2
 
-_PING = [{"role": "user", "content": "Reply with the single word OK."}]
-
-
 @dataclass(frozen=True, slots=True)
 class Check:
     """One finding: what was checked, whether it passed, what was seen, and what to do if not.
@@ -249,7 +246,7 @@ def check_endpoint(config: LLMConfig) -> list[Check]:
     probes.
     """
     from mags.llm import LLMClient, LLMError
-    from mags.llm.client import MODES
+    from mags.llm.client import MODES, TEXT_PING
 
     config = dataclasses.replace(
         config,
@@ -261,7 +258,7 @@ def check_endpoint(config: LLMConfig) -> list[Check]:
     with LLMClient(config, retry_on=frozenset({"rate_limited"})) as client:
         start = time.perf_counter()
         try:
-            text, _ = client.complete_text(_PING)
+            text, _ = client.complete_text(TEXT_PING)
         except LLMError as error:
             return [Check(name, False, str(error), endpoint_advice(error))]
         latency_ms = (time.perf_counter() - start) * 1000

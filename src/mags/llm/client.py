@@ -75,7 +75,8 @@ _JSON_INSTRUCTION = (
 )
 
 
-_TEXT_PING: list[Message] = [{"role": "user", "content": "Reply with the single word OK."}]
+#: The one-line requests that check an endpoint (`supports`, `mags doctor`).
+TEXT_PING: list[Message] = [{"role": "user", "content": "Reply with the single word OK."}]
 _JSON_PING: list[Message] = [
     {"role": "user", "content": 'Reply with the JSON object {"ok": true} and nothing else.'}
 ]
@@ -284,7 +285,7 @@ class LLMClient:
         -------
         >>> # LLMClient(config).supports("json_schema")  ->  None, or 'refused: HTTP 500: ...'
         """
-        messages = _TEXT_PING if mode == "text" else _JSON_PING
+        messages = TEXT_PING if mode == "text" else _JSON_PING
         try:
             response = self._create(
                 _with_instruction(messages, _Ping, mode), _response_format(mode, _Ping)

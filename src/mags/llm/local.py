@@ -318,6 +318,9 @@ class LocalServer:
         try:
             _post(f"{self.base_url}/chat/completions", body, timeout_s)
         except (OSError, urllib.error.URLError):
+            assert self._process is not None
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._process.wait(2)  # a crash takes a moment to be reaped
             self._check_alive()
             raise LocalModelError(
                 f"the {self.model.name} server failed its first completion{self._log_tail()}"
