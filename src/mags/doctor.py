@@ -49,6 +49,7 @@ ENDPOINT_TIMEOUT_S = 20.0
 #: Retries of a rate-limited (429) doctor request, each after the wait ``Retry-After`` asks.
 RATE_LIMIT_RETRIES = 2
 
+
 @dataclass(frozen=True, slots=True)
 class Check:
     """One finding: what was checked, whether it passed, what was seen, and what to do if not.

@@ -40,7 +40,7 @@ from typing import IO, Any
 
 from mags.core.errors import MagsError
 from mags.llm.config import LLMConfig
-from mags.worlds.cache import default_cache_root
+from mags.worlds.cache import default_cache_root, pid_alive
 
 #: The settings a local server needs from the client: a 135M model on two cores takes
 #: seconds for a long prompt, and left unbounded it may repeat itself until its context is
@@ -438,21 +438,11 @@ def running_servers(folder: Path) -> list[RunningServer]:
             server = RunningServer(str(entry["base_url"]), str(entry["model"]), int(entry["pid"]))
         except (OSError, ValueError, KeyError, TypeError):
             continue
-        if _pid_alive(server.pid) and _answers(f"{server.base_url}/models"):
+        if pid_alive(server.pid) and _answers(f"{server.base_url}/models"):
             found.append(server)
-        elif not _pid_alive(server.pid):
+        elif not pid_alive(server.pid):
             path.unlink(missing_ok=True)
     return found
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 # -- the command ----------------------------------------------------------------------------

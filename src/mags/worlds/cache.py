@@ -272,7 +272,7 @@ class WorldCache:
             return 0
         for path in folder.glob(f"{_TMP_PREFIX}*"):
             pid_text = path.name[len(_TMP_PREFIX) :].split("-", 1)[0]
-            if path.is_dir() and pid_text.isdigit() and not _alive(int(pid_text)):
+            if path.is_dir() and pid_text.isdigit() and not pid_alive(int(pid_text)):
                 self.discard(path)
                 removed += 1
         return removed
@@ -334,7 +334,8 @@ def _write_json(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (a lock's or an announcement's owner)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
