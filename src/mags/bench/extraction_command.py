@@ -68,7 +68,7 @@ def run_extraction(args: argparse.Namespace) -> int:
     with LLMClient(config) as client:
         for track in tracks:
             total = totals.setdefault(track, ExtractionScore())
-            for seed in seeds:
+            for seed in _available(track, seeds, cache, err):
                 score = compare(
                     LLMExtractor(client),
                     TextWorldExtractor(),
@@ -101,6 +101,18 @@ def _table(rows: list[dict[str, Any]]) -> Table:
     for row in rows:
         table.add_row(*(str(row[c]) for c in COLUMNS))
     return table
+
+
+def _available(track: str, seeds: list[int], cache: Any, err: Console) -> list[int]:
+    """The seeds of ``track`` that can be played: missing games generated, skipped ones said."""
+    from mags.worlds.generate import make_games
+    from mags.worlds.tracks import get_track
+
+    results = make_games(get_track(track), seeds, cache=cache)
+    for result in results:
+        if result.status == "skipped":
+            err.print(f"extraction: seed {result.seed} of {track} is skipped: {result.reason}")
+    return [r.seed for r in results if r.status != "skipped"]
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
