@@ -253,6 +253,7 @@ def check_endpoint(config: LLMConfig) -> list[Check]:
         config,
         max_retries=RATE_LIMIT_RETRIES,
         timeout_s=min(config.timeout_s, ENDPOINT_TIMEOUT_S),
+        cache_path=None,  # the endpoint itself is checked, never a cached reply
     )
     where = f"model {config.model} at {config.base_url}"
     name = "LLM endpoint answers"
