@@ -35,6 +35,14 @@ def smollm2() -> Iterator[LocalServer]:
 
 
 @pytest.fixture
+def gemma3() -> Iterator[LocalServer]:
+    """Gemma 3 270M (a base model) served on loopback for one test."""
+    _require_llama_cpp()
+    with LocalServer("gemma3-270m") as server:
+        yield server
+
+
+@pytest.fixture
 def real_client(smollm2: LocalServer) -> Iterator[LLMClient]:
     """A client of the real server, with the settings `mags local-llm` prints (replies
     bounded tighter, to keep the tests short)."""
