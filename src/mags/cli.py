@@ -83,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument(
         "--strategy",
         default="liquid",
-        help="liquid, no-decay, append-only, last-write-wins; comma-separated for several",
+        help="liquid, no-decay, latest-slot, append-only, one-per-relation; comma-separated "
+        "for several",
     )
     probe.add_argument("--capacity", type=int, help="liquid memory's capacity in active facts")
     probe.add_argument(
@@ -145,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--memory",
         default="liquid",
         help="liquid (default), none, window, full-history, rag, summary, append-only, "
-        "last-write-wins, "
+        "one-per-relation, latest-slot, "
         "no-decay, no-reconcile, capacity",
     )
     play.add_argument("--config", help="a TOML file of memory hyperparameters")

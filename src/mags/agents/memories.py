@@ -16,7 +16,11 @@ and what context it would put into a prompt for a query (what an LLM policy read
   retrieved steps plus the current one.
 - ``summary``: an LLM-written running summary (needs a `Summarizer`, from the LLM adapter);
   beliefs come from the current step, context is the summary.
-- ``append-only``, ``last-write-wins``: the probes' baselines (see `mags.probes`).
+- ``append-only``, ``one-per-relation``: the probes' baselines (see `mags.probes`);
+  ``one-per-relation`` (called ``last-write-wins`` before) keeps one object per (subject,
+  relation), so a room keeps one exit and a recipe one ingredient.
+- ``latest-slot``: the honest baseline without strengths: one current value per schema
+  slot, sets for many-valued relations, negations applied (`LatestSlotMemory`).
 - ablations of liquid: ``no-decay`` (time constants of 10,000 steps, no pruning),
   ``no-reconcile`` (nothing is superseded or negated: an append-only graph), ``capacity``
   (at most ``capacity`` facts).
@@ -38,7 +42,8 @@ from typing import Any, Protocol
 
 from mags.config import MemoryConfig
 from mags.core.errors import ExtractionError, InvalidInputError, MagsError
-from mags.core.model import Fact
+from mags.core.model import Fact, Negation
+from mags.core.names import name_key
 from mags.core.schema import RelationSchema, default_schema
 from mags.extract.base import Extraction, ExtractionContext, Extractor
 from mags.extract.textworld import TextWorldExtractor
@@ -52,7 +57,8 @@ MEMORY_VARIANTS = (
     "rag",
     "summary",
     "append-only",
-    "last-write-wins",
+    "one-per-relation",
+    "latest-slot",
     "no-decay",
     "no-reconcile",
     "capacity",
@@ -372,7 +378,7 @@ class SummaryMemory(StepMemory):
 
 
 class FactStoreMemory:
-    """The probes' baselines as agent memories: append-only and last-write-wins."""
+    """The probes' baselines as agent memories: append-only and one-per-relation."""
 
     def __init__(self, name: str, extractor: Extractor | None = None) -> None:
         self.name = name
@@ -383,7 +389,7 @@ class FactStoreMemory:
         for b in _beliefs(_extract(self.extractor, text, t, extra)):
             key = (
                 (b.subject, b.relation)
-                if self.name == "last-write-wins"
+                if self.name == "one-per-relation"
                 else (b.subject, b.relation, b.object)
             )
             self.facts.pop(key, None)  # re-insert: the latest statement comes last
@@ -407,6 +413,100 @@ class FactStoreMemory:
 
     def close(self) -> None:
         self.facts.clear()
+
+
+class LatestSlotMemory:
+    """The honest baseline without strengths: one current value per schema slot.
+
+    What reconciliation does, minus everything liquid: a fact that takes a slot (an
+    object's location, a door's openness, a room's exit to the north) replaces the slot's
+    occupant at once; many-valued relations (a recipe's ingredients, a room's several
+    exits) keep a set; negative evidence removes what it matches (but not what the same
+    step asserted). No strengths, no decay, no capacity. Context: the facts, most recent
+    first, clipped to the budget.
+
+    Example
+    -------
+    >>> from mags.extract import Extraction
+    >>> class Says:
+    ...     def extract(self, text, context):
+    ...         return Extraction(facts=[tuple(text.split())])
+    >>> m = LatestSlotMemory(Says())
+    >>> m.update("apple in fridge", 0, {}); m.update("apple on table", 1, {})
+    >>> m.update("fridge is open", 2, {}); m.update("fridge is closed", 3, {})
+    >>> sorted((b.subject, b.relation, b.object) for b in m.beliefs(3))
+    [('apple', 'on', 'table'), ('fridge', 'is', 'closed')]
+    """
+
+    def __init__(self, extractor: Extractor | None = None) -> None:
+        self.name = "latest-slot"
+        self.schema = default_schema()
+        self.extractor = extractor or TextWorldExtractor()
+        # Insertion order is recency: a restated fact is moved to the end.
+        self.facts: dict[tuple[str, str, str], Belief] = {}
+        self.slots: dict[tuple[str, str], tuple[str, str, str]] = {}
+
+    def update(self, text: str, t: float, extra: Mapping[str, Any]) -> None:
+        extraction = _extract(self.extractor, text, t, extra)
+        asserted: set[tuple[str, str, str]] = set()
+        for belief in _beliefs(extraction):
+            try:
+                spec = self.schema.resolve(belief.relation)
+            except MagsError:
+                continue  # a relation the schema lacks: no slot to keep it in
+            key = (name_key(belief.subject), spec.name, name_key(belief.object))
+            slots = self.schema.slots(spec, key[0], key[2], key[2])
+            for slot in slots:
+                occupant = self.slots.get(slot)
+                if occupant is not None and occupant != key:
+                    self._drop(occupant)
+            self.facts.pop(key, None)
+            self.facts[key] = Belief(belief.subject, spec.name, belief.object, belief.qualifiers)
+            self.slots.update((slot, key) for slot in slots)
+            asserted.add(key)
+        for negation in extraction.negations:
+            self._negate(negation, asserted)
+
+    def _negate(self, negation: Negation, asserted: set[tuple[str, str, str]]) -> None:
+        relation = None
+        if negation.relation is not None:
+            try:
+                relation = self.schema.resolve(negation.relation).name
+            except MagsError:
+                return
+        subject = name_key(negation.subject) if negation.subject else None
+        obj = name_key(negation.object) if negation.object else None
+        for key in list(self.facts):
+            if key in asserted:
+                continue
+            s, r, o = key
+            if (relation in (None, r)) and (subject in (None, s)) and (obj in (None, o)):
+                self._drop(key)
+
+    def _drop(self, key: tuple[str, str, str]) -> None:
+        self.facts.pop(key, None)
+        for slot in [slot for slot, held in self.slots.items() if held == key]:
+            del self.slots[slot]
+
+    def beliefs(self, t: float) -> list[Belief]:
+        return list(reversed(self.facts.values()))
+
+    def context(self, query: str, t: float, budget_tokens: int) -> str:
+        lines = [f"- {b.subject} {b.relation} {b.object}" for b in self.beliefs(t)]
+        return _clip("\n".join(reversed(lines)), budget_tokens)
+
+    def use(self, fact_ids: Sequence[int], t: float) -> None:
+        pass  # no strengths to reinforce
+
+    def size(self) -> int:
+        return len(self.facts)
+
+    def new_events(self) -> list[dict[str, Any]]:
+        return []
+
+    def close(self) -> None:
+        self.facts.clear()
+        self.slots.clear()
 
 
 def _latest_first(beliefs: Sequence[Belief]) -> list[Belief]:
@@ -492,6 +592,8 @@ def make_memory(
                 "--llm-model (or MAGS_LLM_BASE_URL, MAGS_LLM_MODEL)"
             )
         return SummaryMemory(summarizer)
-    if name in ("append-only", "last-write-wins"):
+    if name == "latest-slot":
+        return LatestSlotMemory(x)
+    if name in ("append-only", "one-per-relation"):
         return FactStoreMemory(name, x)
     raise ValueError(f"unknown memory {name!r}; choose one of {', '.join(MEMORY_VARIANTS)}")

@@ -8,12 +8,15 @@ room to its north. A new fact that takes an occupied slot supersedes the occupan
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from mags.core.errors import UnknownRelationError
 
 SlotKey = tuple[int, str]
+#: What a slot is keyed by: the graph's entity ids, or names (a baseline without a graph).
+EntityT = TypeVar("EntityT", bound=Hashable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,9 +135,20 @@ class RelationSchema:
         """The exclusive set a state value belongs to, if any."""
         return self._state_group.get(value_key)
 
-    def slots(self, spec: RelationSpec, subject: int, obj: int, object_key: str) -> list[SlotKey]:
-        """Slots a fact takes; the subject-side ones first (see `subject_side`)."""
-        out: list[SlotKey] = []
+    def slots(
+        self, spec: RelationSpec, subject: EntityT, obj: EntityT, object_key: str
+    ) -> list[tuple[EntityT, str]]:
+        """Slots a fact takes; the subject-side ones first (see `subject_side`).
+
+        Example
+        -------
+        >>> schema = default_schema()
+        >>> schema.slots(schema.resolve("in"), "apple", "fridge", "fridge")
+        [('apple', 'g:location')]
+        >>> schema.slots(schema.resolve("is"), "door", "open", "open")
+        [('door', 's:openness')]
+        """
+        out: list[tuple[EntityT, str]] = []
         if spec.group is not None:
             out.append((subject, "g:" + spec.group))
         if spec.functional:

@@ -206,7 +206,7 @@ def _frame(row: dict[str, Any], previous: dict[int, Edge], where: str) -> Frame:
         raise TraceError(
             f"{where} has no 'graph': the trace was written with a memory that keeps no "
             f"graph (none, window, full-history, rag, summary, append-only or "
-            f"last-write-wins), so there is nothing to draw; {HOW_TO_TRACE}"
+            f"one-per-relation), so there is nothing to draw; {HOW_TO_TRACE}"
         )
     step = _field(row, "step", int, where)
     nodes = _nodes(_field(row, "graph", dict, where), where)
