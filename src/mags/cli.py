@@ -146,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--memory",
         default="liquid",
         help="liquid (default), none, window, full-history, rag, summary, append-only, "
-        "one-per-relation, latest-slot, "
+        "one-per-relation, latest-slot, lru, random-evict, "
         "no-decay, no-reconcile, capacity",
     )
     play.add_argument("--config", help="a TOML file of memory hyperparameters")

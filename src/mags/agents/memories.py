@@ -21,6 +21,8 @@ and what context it would put into a prompt for a query (what an LLM policy read
   relation), so a room keeps one exit and a recipe one ingredient.
 - ``latest-slot``: the honest baseline without strengths: one current value per schema
   slot, sets for many-valued relations, negations applied (`LatestSlotMemory`).
+- ``lru``, ``random-evict``: latest-slot at the ``capacity`` variant's budget, evicting the
+  least recently stated or used fact, or a seeded random one: the capacity baselines.
 - ablations of liquid: ``no-decay`` (time constants of 10,000 steps, no pruning),
   ``no-reconcile`` (nothing is superseded or negated: an append-only graph), ``capacity``
   (at most ``capacity`` facts).
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import random
 import re
 from collections import Counter, deque
 from collections.abc import Mapping, Sequence
@@ -59,6 +62,8 @@ MEMORY_VARIANTS = (
     "append-only",
     "one-per-relation",
     "latest-slot",
+    "lru",
+    "random-evict",
     "no-decay",
     "no-reconcile",
     "capacity",
@@ -422,8 +427,12 @@ class LatestSlotMemory:
     object's location, a door's openness, a room's exit to the north) replaces the slot's
     occupant at once; many-valued relations (a recipe's ingredients, a room's several
     exits) keep a set; negative evidence removes what it matches (but not what the same
-    step asserted). No strengths, no decay, no capacity. Context: the facts, most recent
-    first, clipped to the budget.
+    step asserted). No strengths and no decay. Context: the facts, most recent first,
+    clipped to the budget.
+
+    With a ``capacity`` it is a capacity baseline, for comparison with liquid's strength x
+    importance pruning at the same budget: over capacity, ``evict="lru"`` drops the fact
+    least recently stated or used, ``evict="random"`` a seeded random one.
 
     Example
     -------
@@ -438,13 +447,28 @@ class LatestSlotMemory:
     [('apple', 'on', 'table'), ('fridge', 'is', 'closed')]
     """
 
-    def __init__(self, extractor: Extractor | None = None) -> None:
-        self.name = "latest-slot"
+    def __init__(
+        self,
+        extractor: Extractor | None = None,
+        *,
+        name: str = "latest-slot",
+        capacity: int | None = None,
+        evict: str = "lru",
+        seed: int = 0,
+    ) -> None:
+        if evict not in ("lru", "random"):
+            raise ValueError(f"evict must be 'lru' or 'random', got {evict!r}")
+        self.name = name
         self.schema = default_schema()
         self.extractor = extractor or TextWorldExtractor()
-        # Insertion order is recency: a restated fact is moved to the end.
+        self.capacity = capacity
+        self.evict = evict
+        self._rng = random.Random(seed)
+        # Insertion order is recency: a restated (or, for LRU, used) fact moves to the end.
         self.facts: dict[tuple[str, str, str], Belief] = {}
         self.slots: dict[tuple[str, str], tuple[str, str, str]] = {}
+        self._ids: dict[tuple[str, str, str], int] = {}
+        self._keys: dict[int, tuple[str, str, str]] = {}
 
     def update(self, text: str, t: float, extra: Mapping[str, Any]) -> None:
         extraction = _extract(self.extractor, text, t, extra)
@@ -461,11 +485,18 @@ class LatestSlotMemory:
                 if occupant is not None and occupant != key:
                     self._drop(occupant)
             self.facts.pop(key, None)
-            self.facts[key] = Belief(belief.subject, spec.name, belief.object, belief.qualifiers)
+            fact_id = self._ids.setdefault(key, len(self._ids) + 1)
+            self._keys[fact_id] = key
+            self.facts[key] = Belief(
+                belief.subject, spec.name, belief.object, belief.qualifiers, fact_id
+            )
             self.slots.update((slot, key) for slot in slots)
             asserted.add(key)
         for negation in extraction.negations:
             self._negate(negation, asserted)
+        while self.capacity is not None and len(self.facts) > self.capacity:
+            victims = list(self.facts)
+            self._drop(victims[0] if self.evict == "lru" else self._rng.choice(victims))
 
     def _negate(self, negation: Negation, asserted: set[tuple[str, str, str]]) -> None:
         relation = None
@@ -496,7 +527,12 @@ class LatestSlotMemory:
         return _clip("\n".join(reversed(lines)), budget_tokens)
 
     def use(self, fact_ids: Sequence[int], t: float) -> None:
-        pass  # no strengths to reinforce
+        if self.evict != "lru":
+            return  # nothing to reinforce: no strengths, and random eviction ignores use
+        for fact_id in fact_ids:
+            key = self._keys.get(fact_id)
+            if key in self.facts:
+                self.facts[key] = self.facts.pop(key)  # used: most recent again
 
     def size(self) -> int:
         return len(self.facts)
@@ -594,6 +630,11 @@ def make_memory(
         return SummaryMemory(summarizer)
     if name == "latest-slot":
         return LatestSlotMemory(x)
+    if name in ("lru", "random-evict"):
+        # The capacity baselines, at the capacity variant's budget unless one is configured.
+        limit = config.capacity if config.capacity is not None else capacity
+        evict = "lru" if name == "lru" else "random"
+        return LatestSlotMemory(x, name=name, capacity=limit, evict=evict)
     if name in ("append-only", "one-per-relation"):
         return FactStoreMemory(name, x)
     raise ValueError(f"unknown memory {name!r}; choose one of {', '.join(MEMORY_VARIANTS)}")

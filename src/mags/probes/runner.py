@@ -31,7 +31,15 @@ from mags.worlds.cache import WorldCache
 from mags.worlds.env import Observation, open_game
 
 POLICIES = ("walkthrough", "random")
-STRATEGIES = ("liquid", "no-decay", "latest-slot", "append-only", "one-per-relation")
+STRATEGIES = (
+    "liquid",
+    "no-decay",
+    "latest-slot",
+    "lru",
+    "random-evict",
+    "append-only",
+    "one-per-relation",
+)
 """MAGS, its no-decay ablation and the baselines it is compared with (all
 `mags.agents.memories` variants)."""
 DEFAULT_RANDOM_STEPS = 500
