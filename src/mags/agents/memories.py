@@ -148,6 +148,12 @@ def _beliefs(extraction: Extraction) -> list[Belief]:
     return out
 
 
+def _fact_lines(latest_first: Sequence[Belief], budget_tokens: int) -> str:
+    """Facts as ``- subject relation object`` lines, oldest first, the newest kept."""
+    lines = [f"- {b.subject} {b.relation} {b.object}" for b in reversed(latest_first)]
+    return _clip("\n".join(lines), budget_tokens)
+
+
 def _clip(text: str, budget_tokens: int) -> str:
     """The end of a text that fits the budget (the most recent part of a transcript)."""
     limit = budget_tokens * 4
@@ -404,8 +410,7 @@ class FactStoreMemory:
         return list(reversed(self.facts.values()))
 
     def context(self, query: str, t: float, budget_tokens: int) -> str:
-        lines = [f"- {b.subject} {b.relation} {b.object}" for b in self.beliefs(t)]
-        return _clip("\n".join(reversed(lines)), budget_tokens)
+        return _fact_lines(self.beliefs(t), budget_tokens)
 
     def use(self, fact_ids: Sequence[int], t: float) -> None:
         pass  # the probes' baselines keep every fact alike
@@ -523,8 +528,7 @@ class LatestSlotMemory:
         return list(reversed(self.facts.values()))
 
     def context(self, query: str, t: float, budget_tokens: int) -> str:
-        lines = [f"- {b.subject} {b.relation} {b.object}" for b in self.beliefs(t)]
-        return _clip("\n".join(reversed(lines)), budget_tokens)
+        return _fact_lines(self.beliefs(t), budget_tokens)
 
     def use(self, fact_ids: Sequence[int], t: float) -> None:
         if self.evict != "lru":
