@@ -94,6 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="what reads the steps: the rule extractor (default) or an LLM (--llm-*): a real, "
         "noisy extractor",
     )
+    probe.add_argument(
+        "--noise",
+        help="seeded extraction errors: a level L (drop=L, false=L, swap=L/2) or "
+        "drop=P,false=Q,swap=R (per fact)",
+    )
+    probe.add_argument(
+        "--noise-seed", type=int, default=0, help="seed of the noise (default %(default)s)"
+    )
     probe.add_argument("--config", help="a TOML file of memory hyperparameters")
     probe.add_argument("--json", action="store_true", help="print one JSON object per game")
     probe.add_argument("--plot", help="write F1 and stale rate over steps to this PNG")
@@ -297,6 +305,7 @@ def _memory_config(args: argparse.Namespace) -> MemoryConfig | None:
 
 def _run_probe(args: argparse.Namespace) -> int:
     from mags.agents.command import llm_config
+    from mags.extract.noise import parse_noise
     from mags.probes.command import probe_command
 
     llm = None
@@ -322,6 +331,8 @@ def _run_probe(args: argparse.Namespace) -> int:
         cache=_worlds_cache(args),
         config=_memory_config(args),
         llm=llm,
+        noise=parse_noise(args.noise) if args.noise else None,
+        noise_seed=args.noise_seed,
     )
 
 

@@ -109,3 +109,18 @@ def test_latest_slot_keeps_slots_where_one_per_relation_loses_them(
     # on clean extraction about as good as liquid (strengths matter only under noise).
     assert latest.recall >= lossy.recall and latest.f1 >= lossy.f1 - 1e-9, latest.to_json()
     assert latest.f1 >= results["liquid"].f1 - 0.05, (latest.to_json(), results["liquid"].to_json())
+
+
+def test_probe_with_noise_records_the_regime_and_costs_accuracy(
+    world_cache: WorldCache, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["probe", "tiny", "--seeds", "1", "--strategy", "latest-slot", "--json"]
+    args += ["--cache", str(world_cache.root)]
+    assert main([*args, "--noise", "0.3", "--noise-seed", "5"]) == 0
+    (noisy,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert main(args) == 0
+    (clean,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert noisy["noise"] == "drop=0.3,false=0.3,swap=0.15,seed=5" and clean["noise"] == ""
+    assert noisy["f1"] < clean["f1"]
+    assert main([*args, "--noise", "lots"]) == 2
+    assert "--noise 'lots'" in capsys.readouterr().err

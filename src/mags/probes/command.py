@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from mags.config import MemoryConfig
 from mags.core.errors import InvalidInputError
+from mags.extract.noise import NoiseSpec
 from mags.llm import LLMConfig
 from mags.probes.report import plot_over_steps, summary_table
 from mags.probes.runner import POLICIES, STRATEGIES, ProbeResult, ProbeSpec, run_probes
@@ -34,6 +35,8 @@ def probe_command(
     cache: WorldCache | None = None,
     config: MemoryConfig | None = None,
     llm: LLMConfig | None = None,
+    noise: NoiseSpec | None = None,
+    noise_seed: int = 0,
 ) -> int:
     """Run the probes and render them; returns the exit status."""
     chosen = [s.strip() for s in strategies.split(",") if s.strip()]
@@ -59,7 +62,7 @@ def probe_command(
     if not is_file:
         seed_list = _available_seeds(game, [s for s in seed_list if s is not None], cache, err)
     specs = [
-        ProbeSpec(game, seed, strategy, policy, steps, capacity, llm)
+        ProbeSpec(game, seed, strategy, policy, steps, capacity, llm, noise, noise_seed)
         for seed in seed_list
         for strategy in chosen
     ]

@@ -24,7 +24,10 @@ from typing import Any
 from mags.agents.memories import make_memory
 from mags.agents.steps import step_extra, step_text, visible_names
 from mags.config import MemoryConfig
+from mags.extract.base import Extractor
 from mags.extract.llm import LLMExtractor
+from mags.extract.noise import NoiseSpec, NoisyExtractor
+from mags.extract.textworld import TextWorldExtractor
 from mags.llm import LLMClient, LLMConfig
 from mags.probes.beliefs import BeliefScore, Scope, beliefs_from_facts, score, truth_atoms
 from mags.worlds.cache import WorldCache
@@ -62,6 +65,9 @@ class ProbeSpec:
     capacity: int | None = None
     llm: LLMConfig | None = None
     """When set, an `LLMExtractor` over this endpoint reads the steps instead of the rules."""
+    noise: NoiseSpec | None = None
+    """When set, the extractor's output gets seeded drops, false facts and swaps."""
+    noise_seed: int = 0
 
     def describe(self) -> str:
         """A short label for progress bars and errors."""
@@ -89,6 +95,8 @@ class ProbeResult:
     won: bool
     extractor: str = "rules"
     """What read the steps: ``rules``, or the LLM extractor's model name."""
+    noise: str = ""
+    """The noise regime (`NoiseSpec.label`), with its seed; empty: none."""
     f1_by_step: list[float] = field(default_factory=list)
     stale_by_step: list[float] = field(default_factory=list)
 
@@ -112,7 +120,14 @@ def probe_game(
     if spec.capacity is not None:
         config = config.with_changes(capacity=spec.capacity)
     client = LLMClient(spec.llm) if spec.llm is not None else None
-    extractor = LLMExtractor(client) if client is not None else None
+    extractor: Extractor | None = LLMExtractor(client) if client is not None else None
+    if spec.noise is not None and not spec.noise.silent:
+        # One noise stream per (noise seed, game): every strategy of a game sees the same.
+        extractor = NoisyExtractor(
+            extractor or TextWorldExtractor(),
+            spec.noise,
+            seed=spec.noise_seed * 100_003 + (spec.seed or 0),
+        )
     env, evaluator = open_game(spec.game, spec.seed, cache=cache)
     strategy = make_memory(spec.strategy, config, extractor=extractor)
     rng = random.Random(spec.seed)
@@ -159,6 +174,9 @@ def probe_game(
         policy=spec.policy,
         capacity=spec.capacity,
         extractor=spec.llm.model if spec.llm is not None else "rules",
+        noise=f"{spec.noise.label()},seed={spec.noise_seed}"
+        if spec.noise is not None and not spec.noise.silent
+        else "",
         precision=sum(s.precision for s in scores) / n,
         recall=sum(s.recall for s in scores) / n,
         f1=sum(s.f1 for s in scores) / n,

@@ -1,0 +1,154 @@
+"""Noisy extraction, as an LLM extractor produces it: a seeded wrapper around any extractor.
+
+`NoisyExtractor` passes each observation to the extractor it wraps and then, with a
+`random.Random` of its own seed, per fact:
+
+- **drop** it with probability ``drop`` (a fact the reader missed);
+- **add a false fact** with probability ``false``: the same real subject at a wrong but
+  plausible object, an object this extractor has seen with the same relation (another room
+  for ``at``, another container for ``in``) or another value of the same exclusive state set
+  (``closed`` for ``open``), at the confidence the extractor reported;
+- **swap** objects with another fact of the same relation in the observation with
+  probability ``swap`` (two things put in each other's place).
+
+The facts come out shuffled. Negations pass through unchanged. `parse_noise` reads the
+command line's ``--noise drop=P,false=Q,swap=R``; ``--noise L`` is short for
+``drop=L,false=L,swap=L/2``.
+
+Example
+-------
+>>> parse_noise("0.2")
+NoiseSpec(drop=0.2, false=0.2, swap=0.1)
+>>> parse_noise("drop=0.1,swap=0.3")
+NoiseSpec(drop=0.1, false=0.0, swap=0.3)
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, replace
+
+from mags.core.errors import InvalidInputError, MagsError
+from mags.core.model import Fact
+from mags.core.schema import RelationSchema, default_schema
+from mags.extract.base import Extraction, ExtractionContext, Extractor
+
+
+@dataclass(frozen=True, slots=True)
+class NoiseSpec:
+    """Probabilities of each kind of error, per fact."""
+
+    drop: float = 0.0
+    false: float = 0.0
+    swap: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("drop", "false", "swap"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise InvalidInputError(f"--noise {name}={value}: a probability in [0, 1]")
+
+    @property
+    def silent(self) -> bool:
+        """No noise at all."""
+        return self.drop == self.false == self.swap == 0.0
+
+    def label(self) -> str:
+        """``drop=0.2,false=0.2,swap=0.1``: how results name the regime."""
+        return f"drop={self.drop:g},false={self.false:g},swap={self.swap:g}"
+
+
+def parse_noise(text: str) -> NoiseSpec:
+    """``L`` or ``drop=P,false=Q,swap=R`` (any subset) as a `NoiseSpec`; errors name the flag."""
+    text = text.strip()
+    try:
+        level = float(text)
+    except ValueError:
+        pass
+    else:
+        return NoiseSpec(level, level, level / 2)
+    values: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, number = part.partition("=")
+        name = name.strip()
+        if name not in ("drop", "false", "swap") or not number:
+            raise InvalidInputError(
+                f"--noise {text!r}: write a level (0.2) or drop=P,false=Q,swap=R"
+            )
+        try:
+            values[name] = float(number)
+        except ValueError:
+            raise InvalidInputError(f"--noise {part!r}: {number!r} is not a number") from None
+    return NoiseSpec(**values)
+
+
+class NoisyExtractor:
+    """``inner``'s extraction with seeded drops, false facts and swaps (see the module doc)."""
+
+    def __init__(
+        self,
+        inner: Extractor,
+        noise: NoiseSpec,
+        seed: int = 0,
+        schema: RelationSchema | None = None,
+    ) -> None:
+        self.inner = inner
+        self.noise = noise
+        self.seed = seed
+        self.schema = schema or default_schema()
+        self._rng = random.Random(seed)
+        self._seen: dict[str, list[str]] = {}  # relation -> objects seen with it, in order
+        self.dropped = self.added = self.swapped = 0
+
+    def extract(self, text: str, context: ExtractionContext) -> Extraction:
+        clean = self.inner.extract(text, context)
+        facts = [_as_fact(f) for f in clean.facts]
+        for fact in facts:
+            seen = self._seen.setdefault(fact.relation, [])
+            if fact.object not in seen:
+                seen.append(fact.object)
+        out: list[Fact] = []
+        for index, fact in enumerate(facts):
+            rng = self._rng
+            if rng.random() < self.noise.swap:
+                partners = [
+                    other
+                    for other in facts[index + 1 :]
+                    if other.relation == fact.relation and other.object != fact.object
+                ]
+                if partners:
+                    other = rng.choice(partners)
+                    facts[facts.index(other)] = replace(other, object=fact.object)
+                    fact = replace(fact, object=other.object)
+                    self.swapped += 1
+            if rng.random() < self.noise.false:
+                wrong = self._wrong_object(fact)
+                if wrong is not None:
+                    out.append(replace(fact, object=wrong))
+                    self.added += 1
+            if rng.random() < self.noise.drop:
+                self.dropped += 1
+                continue
+            out.append(fact)
+        # In no particular order, as a model gives them: a false fact neither always comes
+        # before its true one (where a last-write-wins baseline would always undo it) nor after.
+        self._rng.shuffle(out)
+        return Extraction(facts=out, negations=clean.negations)
+
+    def _wrong_object(self, fact: Fact) -> str | None:
+        """Another plausible object for ``fact``'s relation, or None when there is none."""
+        try:
+            spec = self.schema.resolve(fact.relation)
+        except MagsError:
+            return None
+        if spec.state_values:
+            group = self.schema.state_group(fact.object.lower())
+            values = self.schema.exclusive_states.get(group or "", ())
+            choices = [v for v in values if v != fact.object]
+        else:
+            choices = [o for o in self._seen.get(fact.relation, []) if o != fact.object]
+        return self._rng.choice(choices) if choices else None
+
+
+def _as_fact(fact: Fact | tuple[str, str, str]) -> Fact:
+    return fact if isinstance(fact, Fact) else Fact(fact[0], fact[1], fact[2])
