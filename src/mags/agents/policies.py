@@ -50,7 +50,9 @@ class Policy(Protocol):
 
 
 class GraphPlanner:
-    """The planner over the memory's beliefs; its context is the recall for its goal."""
+    """The planner over a snapshot of the memory's current beliefs (`AgentMemory.beliefs`),
+    never its recall; the beliefs it consulted are reported as used, so the liquid memory
+    reinforces them."""
 
     name = "planner"
 
