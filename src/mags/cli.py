@@ -163,6 +163,14 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--json", action="store_true", help="print the result as one JSON object")
     play.add_argument("--quiet", action="store_true", help="a progress bar instead of the game")
     play.add_argument("--cache", help="world cache folder (default: $MAGS_CACHE/worlds)")
+    play.add_argument(
+        "--noise",
+        help="seeded extraction errors: a level L (drop=L, false=L, swap=L/2) or "
+        "drop=P,false=Q,swap=R (per fact)",
+    )
+    play.add_argument(
+        "--noise-seed", type=int, default=0, help="seed of the noise (default %(default)s)"
+    )
     add_llm_flags(play)
     play.set_defaults(run=_run_play)
 
@@ -369,6 +377,7 @@ def _run_bench(args: argparse.Namespace) -> int:
 
 def _run_play(args: argparse.Namespace) -> int:
     from mags.agents.command import play_command
+    from mags.extract.noise import parse_noise
 
     return play_command(
         args.game,
@@ -386,6 +395,8 @@ def _run_play(args: argparse.Namespace) -> int:
         llm_api_key=args.llm_api_key,
         llm_settings=llm_settings(args),
         environ=os.environ,
+        noise=parse_noise(args.noise) if args.noise else None,
+        noise_seed=args.noise_seed,
     )
 
 

@@ -18,6 +18,7 @@ from mags.agents.play import PlayResult, PlaySpec, play_game
 from mags.agents.policies import POLICIES, Decision
 from mags.config import MemoryConfig
 from mags.core.errors import InvalidInputError
+from mags.extract.noise import NoiseSpec
 from mags.worlds.cache import WorldCache
 from mags.worlds.env import Observation
 
@@ -43,6 +44,8 @@ def play_command(
     llm_api_key: str | None = None,
     llm_settings: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    noise: NoiseSpec | None = None,
+    noise_seed: int = 0,
 ) -> int:
     """Play and render; returns the exit status.
 
@@ -58,7 +61,7 @@ def play_command(
         )
     if max_steps is not None and max_steps < 1:
         raise InvalidInputError(f"--max-steps must be at least 1, got {max_steps}")
-    spec = PlaySpec(game, seed, policy, memory, max_steps)
+    spec = PlaySpec(game, seed, policy, memory, max_steps, noise, noise_seed)
     with ExitStack() as stack:
         llm = None
         if policy == "llm" or memory == "summary":

@@ -23,6 +23,9 @@ from mags.agents.memories import AgentMemory, LiquidMemory, Summarizer, make_mem
 from mags.agents.policies import ChatModel, Decision, make_policy
 from mags.agents.stepper import AgentStepper, StepRecord
 from mags.config import MemoryConfig
+from mags.extract.base import Extractor
+from mags.extract.noise import NoiseSpec, NoisyExtractor
+from mags.extract.textworld import TextWorldExtractor
 from mags.worlds.cache import WorldCache
 from mags.worlds.env import Evaluator, Observation, open_game
 from mags.worlds.truth import TrueFact
@@ -46,11 +49,23 @@ class PlaySpec:
     policy: str = "planner"
     memory: str = "liquid"
     max_steps: int | None = None
+    noise: NoiseSpec | None = None
+    """Seeded extraction errors (`mags.extract.noise`); None: the extractor as it is."""
+    noise_seed: int = 0
 
     def describe(self) -> str:
         """A short label."""
         where = f"{self.game} seed {self.seed}" if self.seed is not None else self.game
-        return f"{where}: {self.policy} + {self.memory}"
+        noisy = f", noise {self.noise.label()}" if self.noise and not self.noise.silent else ""
+        return f"{where}: {self.policy} + {self.memory}{noisy}"
+
+    def extractor(self) -> Extractor | None:
+        """The noisy extractor this game's memory reads with (None: the default one)."""
+        if self.noise is None or self.noise.silent:
+            return None
+        # One noise stream per (noise seed, game), the same for every memory.
+        seed = self.noise_seed * 100_003 + (self.seed or 0)
+        return NoisyExtractor(TextWorldExtractor(), self.noise, seed=seed)
 
 
 @dataclass
@@ -83,6 +98,8 @@ class PlayResult:
     policy_ms_per_step: float
     env_ms_per_step: float
     wall_s: float
+    noise: str = ""
+    """The noise regime and seed (``drop=0.2,false=0.2,swap=0.1,seed=0``); empty: none."""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able dict."""
@@ -136,7 +153,7 @@ def play_game(
     summary_usage = _usage(summarizer)
     cost = _StepCost(summarizer, llm)
     env, evaluator = open_game(spec.game, spec.seed, cache=cache)
-    memory = make_memory(spec.memory, config, summarizer=summarizer)
+    memory = make_memory(spec.memory, config, summarizer=summarizer, extractor=spec.extractor())
     policy = make_policy(spec.policy, spec.seed, model)
     budget = spec.max_steps or evaluator.step_budget or DEFAULT_MAX_STEPS
     log = Trace(trace)
@@ -174,6 +191,9 @@ def play_game(
             seed=spec.seed,
             policy=spec.policy,
             memory=spec.memory,
+            noise=f"{spec.noise.label()},seed={spec.noise_seed}"
+            if spec.noise is not None and not spec.noise.silent
+            else "",
             score=observation.score,
             max_score=evaluator.max_score,
             normalized_score=observation.score / evaluator.max_score if evaluator.max_score else 0,
