@@ -94,14 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="what reads the steps: the rule extractor (default) or an LLM (--llm-*): a real, "
         "noisy extractor",
     )
-    probe.add_argument(
-        "--noise",
-        help="seeded extraction errors: a level L (drop=L, false=L, swap=L/2) or "
-        "drop=P,false=Q,swap=R (per fact)",
-    )
-    probe.add_argument(
-        "--noise-seed", type=int, default=0, help="seed of the noise (default %(default)s)"
-    )
+    add_noise_flags(probe)
     probe.add_argument("--config", help="a TOML file of memory hyperparameters")
     probe.add_argument("--json", action="store_true", help="print one JSON object per game")
     probe.add_argument("--plot", help="write F1 and stale rate over steps to this PNG")
@@ -163,14 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--json", action="store_true", help="print the result as one JSON object")
     play.add_argument("--quiet", action="store_true", help="a progress bar instead of the game")
     play.add_argument("--cache", help="world cache folder (default: $MAGS_CACHE/worlds)")
-    play.add_argument(
-        "--noise",
-        help="seeded extraction errors: a level L (drop=L, false=L, swap=L/2) or "
-        "drop=P,false=Q,swap=R (per fact)",
-    )
-    play.add_argument(
-        "--noise-seed", type=int, default=0, help="seed of the noise (default %(default)s)"
-    )
+    add_noise_flags(play)
     add_llm_flags(play)
     play.set_defaults(run=_run_play)
 
@@ -253,6 +239,18 @@ def add_llm_flags(parser: argparse.ArgumentParser) -> None:
         "--llm-cache",
         help="an SQLite file of replies: repeated requests are answered from it "
         "(default: $MAGS_LLM_CACHE, else none)",
+    )
+
+
+def add_noise_flags(parser: argparse.ArgumentParser) -> None:
+    """``--noise`` and ``--noise-seed``: seeded extraction errors (`mags.extract.noise`)."""
+    parser.add_argument(
+        "--noise",
+        help="seeded extraction errors: a level L (drop=L, false=L, swap=L/2) or "
+        "drop=P,false=Q,swap=R (per fact)",
+    )
+    parser.add_argument(
+        "--noise-seed", type=int, default=0, help="seed of the noise (default %(default)s)"
     )
 
 
