@@ -16,6 +16,7 @@ from mags.web.command import add_web_commands
 
 if TYPE_CHECKING:
     from mags.config import MemoryConfig
+    from mags.llm.config import LLMConfig
     from mags.worlds.cache import WorldCache
 
 
@@ -254,6 +255,16 @@ def add_noise_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def endpoint_from_flags(args: argparse.Namespace, what: str) -> LLMConfig:
+    """The endpoint the ``--llm-*`` flags name, each falling back to the environment; the
+    error says that ``what`` needs one when neither does."""
+    from mags.agents.command import llm_config
+
+    return llm_config(
+        what, args.llm_base_url, args.llm_model, args.llm_api_key, os.environ, llm_settings(args)
+    )
+
+
 def llm_settings(args: argparse.Namespace) -> dict[str, object]:
     """The ``--llm-*`` flags given beyond the endpoint's name, as `LLMConfig` fields."""
     given = {
@@ -310,20 +321,12 @@ def _memory_config(args: argparse.Namespace) -> MemoryConfig | None:
 
 
 def _run_probe(args: argparse.Namespace) -> int:
-    from mags.agents.command import llm_config
     from mags.extract.noise import parse_noise
     from mags.probes.command import probe_command
 
     llm = None
     if args.extractor == "llm":
-        llm = llm_config(
-            "--extractor llm",
-            args.llm_base_url,
-            args.llm_model,
-            args.llm_api_key,
-            os.environ,
-            llm_settings(args),
-        )
+        llm = endpoint_from_flags(args, "--extractor llm")
     return probe_command(
         args.game,
         args.seeds,
@@ -343,21 +346,13 @@ def _run_probe(args: argparse.Namespace) -> int:
 
 
 def _run_bench(args: argparse.Namespace) -> int:
-    from mags.agents.command import llm_config
     from mags.bench.command import bench_command
 
     llm_policy = "llm" in args.policies.split(",")
     llm = None
     if (llm_policy or "summary" in args.memories.split(",")) and not args.llm_replay:
         what = "--policies llm" if llm_policy else "--memories summary"
-        llm = llm_config(
-            what + " (or --llm-replay)",
-            args.llm_base_url,
-            args.llm_model,
-            args.llm_api_key,
-            os.environ,
-            llm_settings(args),
-        )
+        llm = endpoint_from_flags(args, what + " (or --llm-replay)")
     return bench_command(
         args.tracks,
         args.seeds,

@@ -24,7 +24,7 @@ from mags.agents.policies import ChatModel, Decision, make_policy
 from mags.agents.stepper import AgentStepper, StepRecord
 from mags.config import MemoryConfig
 from mags.extract.base import Extractor
-from mags.extract.noise import NoiseSpec, NoisyExtractor
+from mags.extract.noise import NoiseSpec, noisy, regime
 from mags.extract.textworld import TextWorldExtractor
 from mags.worlds.cache import WorldCache
 from mags.worlds.env import Evaluator, Observation, open_game
@@ -61,11 +61,7 @@ class PlaySpec:
 
     def extractor(self) -> Extractor | None:
         """The noisy extractor this game's memory reads with (None: the default one)."""
-        if self.noise is None or self.noise.silent:
-            return None
-        # One noise stream per (noise seed, game), the same for every memory.
-        seed = self.noise_seed * 100_003 + (self.seed or 0)
-        return NoisyExtractor(TextWorldExtractor(), self.noise, seed=seed)
+        return noisy(TextWorldExtractor(), self.noise, self.noise_seed, self.seed)
 
 
 @dataclass
@@ -191,9 +187,7 @@ def play_game(
             seed=spec.seed,
             policy=spec.policy,
             memory=spec.memory,
-            noise=f"{spec.noise.label()},seed={spec.noise_seed}"
-            if spec.noise is not None and not spec.noise.silent
-            else "",
+            noise=regime(spec.noise, spec.noise_seed),
             score=observation.score,
             max_score=evaluator.max_score,
             normalized_score=observation.score / evaluator.max_score if evaluator.max_score else 0,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -42,9 +41,8 @@ def add_extraction_command(
 
 def run_extraction(args: argparse.Namespace) -> int:
     """The ``mags eval extraction`` command."""
-    from mags.agents.command import llm_config
     from mags.bench.extraction import ExtractionScore, compare, walkthrough_steps
-    from mags.cli import llm_settings
+    from mags.cli import endpoint_from_flags
     from mags.extract.llm import LLMExtractor
     from mags.extract.textworld import TextWorldExtractor
     from mags.llm import LLMClient
@@ -52,14 +50,7 @@ def run_extraction(args: argparse.Namespace) -> int:
     from mags.worlds.seeds import parse_seeds
 
     err = Console(stderr=True)
-    config = llm_config(
-        "mags eval extraction",
-        args.llm_base_url,
-        args.llm_model,
-        args.llm_api_key,
-        os.environ,
-        llm_settings(args),
-    )
+    config = endpoint_from_flags(args, "mags eval extraction")
     cache = WorldCache(args.cache) if args.cache else WorldCache.default()
     tracks = [t.strip() for t in args.tracks.split(",") if t.strip()]
     seeds = parse_seeds(args.seeds)

@@ -150,5 +150,28 @@ class NoisyExtractor:
         return self._rng.choice(choices) if choices else None
 
 
+def noisy(
+    extractor: Extractor, noise: NoiseSpec | None, noise_seed: int, game_seed: int | None
+) -> Extractor | None:
+    """``extractor`` wrapped in the noise of a game's regime (None: no noise, leave it).
+
+    One noise stream per (noise seed, game seed): every memory of a game sees the same errors.
+    """
+    if noise is None or noise.silent:
+        return None
+    return NoisyExtractor(extractor, noise, seed=noise_seed * 100_003 + (game_seed or 0))
+
+
+def regime(noise: NoiseSpec | None, noise_seed: int) -> str:
+    """How a result names its noise: ``drop=0.2,false=0.2,swap=0.1,seed=0``; '' for none.
+
+    Example
+    -------
+    >>> regime(parse_noise("0.2"), 3), regime(None, 3)
+    ('drop=0.2,false=0.2,swap=0.1,seed=3', '')
+    """
+    return f"{noise.label()},seed={noise_seed}" if noise is not None and not noise.silent else ""
+
+
 def _as_fact(fact: Fact | tuple[str, str, str]) -> Fact:
     return fact if isinstance(fact, Fact) else Fact(fact[0], fact[1], fact[2])

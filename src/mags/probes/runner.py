@@ -26,7 +26,7 @@ from mags.agents.steps import step_extra, step_text, visible_names
 from mags.config import MemoryConfig
 from mags.extract.base import Extractor
 from mags.extract.llm import LLMExtractor
-from mags.extract.noise import NoiseSpec, NoisyExtractor
+from mags.extract.noise import NoiseSpec, noisy, regime
 from mags.extract.textworld import TextWorldExtractor
 from mags.llm import LLMClient, LLMConfig
 from mags.probes.beliefs import BeliefScore, Scope, beliefs_from_facts, score, truth_atoms
@@ -121,13 +121,10 @@ def probe_game(
         config = config.with_changes(capacity=spec.capacity)
     client = LLMClient(spec.llm) if spec.llm is not None else None
     extractor: Extractor | None = LLMExtractor(client) if client is not None else None
-    if spec.noise is not None and not spec.noise.silent:
-        # One noise stream per (noise seed, game): every strategy of a game sees the same.
-        extractor = NoisyExtractor(
-            extractor or TextWorldExtractor(),
-            spec.noise,
-            seed=spec.noise_seed * 100_003 + (spec.seed or 0),
-        )
+    extractor = (
+        noisy(extractor or TextWorldExtractor(), spec.noise, spec.noise_seed, spec.seed)
+        or extractor
+    )
     env, evaluator = open_game(spec.game, spec.seed, cache=cache)
     strategy = make_memory(spec.strategy, config, extractor=extractor)
     rng = random.Random(spec.seed)
@@ -174,9 +171,7 @@ def probe_game(
         policy=spec.policy,
         capacity=spec.capacity,
         extractor=spec.llm.model if spec.llm is not None else "rules",
-        noise=f"{spec.noise.label()},seed={spec.noise_seed}"
-        if spec.noise is not None and not spec.noise.silent
-        else "",
+        noise=regime(spec.noise, spec.noise_seed),
         precision=sum(s.precision for s in scores) / n,
         recall=sum(s.recall for s in scores) / n,
         f1=sum(s.f1 for s in scores) / n,
