@@ -56,7 +56,15 @@ class MemoryConfig:
     max_fanout: int = _param(64, 4, 10000, "strongest facts an entity spreads activation over")
     max_seeds: int = _param(8, 1, 64, "entities seeded from a query")
     merge_threshold: float = _param(0.9, 0.5, 1.0, "name similarity for merging entities")
-    split_confidence: float = _param(0.8, 0.0, 1.0, "confidence above which conflicts split")
+    split_confidence: float = _param(
+        0.95, 0.0, 1.0, "confidence above which conflicts within one observation split"
+    )
+    contest: float = _param(
+        0.3,
+        0.0,
+        1.0,
+        "strength an uncertain contradiction takes from a current fact (1: it supersedes)",
+    )
 
     def __post_init__(self) -> None:
         for f in fields(self):

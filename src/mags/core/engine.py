@@ -19,7 +19,7 @@ from mags.core.errors import InvalidInputError, NotFoundError
 from mags.core.graph import ChangeSet, LiquidGraph
 from mags.core.model import Episode, Event, FactRecord, FactView, Negation
 from mags.core.prune import enforce_capacity, prune_decayed
-from mags.core.reconcile import assert_fact, negate, supersede
+from mags.core.reconcile import assert_fact, negate, retry_pending, supersede
 from mags.core.retrieve import Recall, estimate_tokens, recall
 from mags.core.schema import DIRECTIONS, RelationSchema, RelationSpec
 from mags.core.validate import (
@@ -199,18 +199,29 @@ class MemoryCore:
         ids: list[int] = []
         created: list[int] = []
         reinforced: list[int] = []
+        contested: list[ValidFact] = []
         for fact in facts:
             fid, is_new = assert_fact(graph, fact, t, batch, episode)
+            if fid is None:
+                contested.append(fact)
+                continue
             ids.append(fid)
             (created if is_new else reinforced).append(fid)
+        asserted = set(ids)
+        for relation, subject, obj in negations:
+            for fid in negate(graph, relation, subject, obj, t, keep=asserted, observed=True):
+                asserted.discard(fid)
+        for fact in contested:  # negative evidence may have freed the slot it claims
+            fid = retry_pending(graph, fact, t, batch, episode)
+            if fid is not None:
+                ids.append(fid)
+                created.append(fid)
         if created:
             graph.emit("add", t, created, data={"source": source, "episode": episode})
         if reinforced:
             graph.emit("reinforce", t, reinforced, data={"cause": "evidence"})
-        asserted = set(ids)
-        for relation, subject, obj in negations:
-            for fid in negate(graph, relation, subject, obj, t, keep=asserted):
-                asserted.discard(fid)
+        if contested:
+            graph.emit("contest", t, data={"claims": len(contested)})
         for fid in judged:
             if fid in graph.active and fid not in asserted:
                 supersede(graph, graph.facts[fid], t, by=None, reason="judge")

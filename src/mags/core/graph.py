@@ -14,7 +14,7 @@ from typing import Any
 
 from mags.config import MemoryConfig
 from mags.core.dynamics import expiry_time
-from mags.core.model import EntityRecord, Episode, Event, FactRecord, Qualifiers
+from mags.core.model import EntityRecord, Episode, Event, FactRecord, Pending, Qualifiers
 from mags.core.names import clean_name, name_key, tokens
 from mags.core.prune import ExpiryQueue
 from mags.core.schema import RelationSchema, SlotKey
@@ -76,6 +76,9 @@ class LiquidGraph:
         self.adjacency: dict[int, set[int]] = {}
         self.identity: dict[IdentityKey, int] = {}
         self.slots: dict[SlotKey, int] = {}
+        # Claims that lost their contest with a current fact (see mags.core.reconcile); in
+        # RAM only: a reopened memory starts their count again.
+        self.pending: dict[IdentityKey, Pending] = {}
         self.active: set[int] = set()
         self.expiry = ExpiryQueue()
         # Change tracking for the store.

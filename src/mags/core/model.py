@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
@@ -199,3 +201,16 @@ class FactView:
             "archive_reason": self.archive_reason,
             "episode": self.episode,
         }
+
+
+@dataclass(slots=True)
+class Pending:
+    """A claim that lost its contest: its strength at ``t`` (it decays with ``tau0``)."""
+
+    strength: float
+    t: float
+    evidence: int
+
+    def at(self, t: float, tau0: float) -> float:
+        """Strength left at ``t``."""
+        return self.strength * math.exp(-(t - self.t) / tau0) if t > self.t else self.strength

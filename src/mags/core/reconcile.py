@@ -1,8 +1,23 @@
-"""Reconciliation: evidence reinforces, a conflicting fact supersedes, negation closes.
+"""Reconciliation: evidence reinforces, a contradiction contests, negation weakens or closes.
 
-Nothing is deleted: a superseded fact gets ``valid_to`` and keeps ``rho`` of its strength,
-and every supersession is a ``reconcile`` event naming the old fact and the new one. Two
-confident facts that conflict within one batch of evidence (one observation) cannot both be
+A new fact that conflicts with a current one (the same slot: one location, one of
+open/closed/locked) does not simply replace it. Evidence decides (the *contest*):
+
+- a **certain** claim (confidence 1.0: the agent's own action succeeded, a person
+  corrected it) supersedes at once;
+- an **uncertain** claim takes ``contest * confidence`` of the current fact's strength
+  and supersedes it only if its own strength, ``eta * confidence`` plus what earlier
+  claims of the same fact left (they decay with ``tau0``), is at least what the current
+  fact has left. Otherwise the claim is *pending*: not believed, remembered for the next
+  time it is seen. A fact seen once loses to the first contradiction; a fact seen ten
+  times outlasts a one-off false reading and yields to a claim that keeps coming.
+
+Observed negative evidence ("the room does not show the apple") is a contradiction too:
+it takes ``contest`` of the strength and closes the fact when less than ``eta`` is left
+(a fact seen once closes at once). ``contest = 1`` is the old rule: every contradiction
+supersedes. Nothing is deleted: a superseded fact gets ``valid_to`` and keeps ``rho`` of
+its strength, and every supersession is a ``reconcile`` event naming the old fact and
+the new one. Two *certain* facts that conflict within one observation cannot both be
 about one thing: the subject is split instead (`mags.core.consolidate.split_entity`).
 """
 
@@ -11,20 +26,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mags.core.consolidate import split_entity
-from mags.core.dynamics import apply_evidence, apply_supersede
-from mags.core.model import FactRecord
+from mags.core.dynamics import apply_evidence, apply_supersede, strength_at
+from mags.core.model import FactRecord, Pending
 from mags.core.names import name_key
-from mags.core.schema import subject_side
+from mags.core.schema import SlotKey, subject_side
 from mags.core.validate import ValidFact
 
 if TYPE_CHECKING:
-    from mags.core.graph import LiquidGraph
+    from mags.core.graph import IdentityKey, LiquidGraph
 
 
 def assert_fact(
     graph: LiquidGraph, fact: ValidFact, t: float, batch: int, episode: int | None
-) -> tuple[int, bool]:
-    """Apply one piece of evidence; returns ``(fact_id, is_new)``."""
+) -> tuple[int | None, bool]:
+    """Apply one piece of evidence; returns ``(fact_id, is_new)``.
+
+    ``fact_id`` is None when the fact lost its contest with a current fact: it is pending.
+    """
     spec = fact.spec
     subject = graph.ensure_entity(fact.subject, spec.subject_kind, t)
     obj = graph.ensure_entity(fact.object, spec.object_kind, t)
@@ -39,16 +57,69 @@ def assert_fact(
         graph.schedule_expiry(record)
         return existing, False
 
-    slots = graph.schema.slots(spec, subject, obj, name_key(graph.entities[obj].name))
-    occupants = [(slot, graph.slots[slot]) for slot in slots if slot in graph.slots]
+    occupants = _occupants(graph, fact, subject, obj)
+    claim = _claim(graph, key, fact.confidence, t)
+    if occupants and fact.confidence < 1.0 and cfg.contest < 1.0:
+        if not _wins_contest(graph, occupants, claim.strength, fact.confidence, t):
+            graph.pending[key] = claim
+            return None, False
     if any(
         subject_side(slot) and _same_observation(graph, occ, batch, fact.confidence)
         for slot, occ in occupants
     ):
         subject = split_entity(graph, subject, [], t, reason="conflict within one observation")
-        slots = graph.schema.slots(spec, subject, obj, name_key(graph.entities[obj].name))
-        occupants = [(slot, graph.slots[slot]) for slot in slots if slot in graph.slots]
+        occupants = _occupants(graph, fact, subject, obj)
+    return _create(graph, fact, subject, obj, claim, occupants, t, batch, episode), True
 
+
+def retry_pending(
+    graph: LiquidGraph, fact: ValidFact, t: float, batch: int, episode: int | None
+) -> int | None:
+    """Believe a claim that lost its contest earlier in this observation if its slots are
+    free now (negative evidence closed what held them); returns its id, or None."""
+    spec = fact.spec
+    subject = graph.find_entity(fact.subject)
+    obj = graph.find_entity(fact.object)
+    if subject is None or obj is None:
+        return None
+    key = (subject, spec.name, obj, fact.qualifiers)
+    if key not in graph.pending or _occupants(graph, fact, subject, obj):
+        return None
+    claim = graph.pending.pop(key)
+    return _create(graph, fact, subject, obj, claim, [], t, batch, episode)
+
+
+def _occupants(
+    graph: LiquidGraph, fact: ValidFact, subject: int, obj: int
+) -> list[tuple[SlotKey, int]]:
+    """The current facts holding the slots ``fact`` would take."""
+    slots = graph.schema.slots(fact.spec, subject, obj, name_key(graph.entities[obj].name))
+    return [(slot, graph.slots[slot]) for slot in slots if slot in graph.slots]
+
+
+def _claim(graph: LiquidGraph, key: IdentityKey, confidence: float, t: float) -> Pending:
+    """The strength a claim brings: its own evidence plus what its pending claims left."""
+    cfg = graph.config
+    pending = graph.pending.pop(key, None)
+    if pending is None:
+        return Pending(min(1.0, cfg.eta * confidence), t, 1)
+    left = pending.at(t, cfg.tau0)
+    return Pending(min(1.0, left + cfg.eta * confidence * (1.0 - left)), t, pending.evidence + 1)
+
+
+def _create(
+    graph: LiquidGraph,
+    fact: ValidFact,
+    subject: int,
+    obj: int,
+    claim: Pending,
+    occupants: list[tuple[SlotKey, int]],
+    t: float,
+    batch: int,
+    episode: int | None,
+) -> int:
+    """A new current fact with the claim's strength, superseding what held its slots."""
+    spec = fact.spec
     record = graph.new_fact(
         subject,
         spec.name,
@@ -62,12 +133,41 @@ def assert_fact(
         episode=episode,
         batch=batch,
     )
+    record.strength = claim.strength
+    record.evidence = claim.evidence
     for slot, occ in occupants:
         old = graph.facts[occ]
         if old.active:  # one old fact may hold two of the new fact's slots
             supersede(graph, old, t, by=record.id, reason=slot[1][2:])
     graph.activate(record)
-    return record.id, True
+    return record.id
+
+
+def _wins_contest(
+    graph: LiquidGraph,
+    occupants: list[tuple[SlotKey, int]],
+    strength: float,
+    confidence: float,
+    t: float,
+) -> bool:
+    """Weaken the facts an uncertain claim contradicts; True when the claim outweighs them."""
+    keep = 1.0 - graph.config.contest * confidence
+    strongest = 0.0
+    for _, occ in occupants:
+        old = graph.facts[occ]
+        left = strength_at(old, t) * keep
+        weaken(graph, old, left, t)
+        strongest = max(strongest, strength_at(old, t))
+    return strength >= strongest
+
+
+def weaken(graph: LiquidGraph, fact: FactRecord, strength: float, t: float) -> None:
+    """Set a current fact's strength at ``t``: contradicted, not (yet) closed."""
+    fact.strength = strength
+    fact.t0 = t
+    fact.version += 1
+    graph.touch_fact(fact)
+    graph.schedule_expiry(fact)
 
 
 def _same_observation(graph: LiquidGraph, occupant: int, batch: int, confidence: float) -> bool:
@@ -94,11 +194,14 @@ def negate(
     obj: str | None,
     t: float,
     keep: frozenset[int] | set[int] = frozenset(),
+    observed: bool = False,
 ) -> list[int]:
     """Close every current fact matching the pattern (``None`` matches anything).
 
     ``keep`` spares facts asserted by the same observation: "the fridge contains milk"
-    reads as milk in the fridge and nothing else in it.
+    reads as milk in the fridge and nothing else in it. ``observed`` negative evidence
+    (what a view did not show) is contested like an uncertain claim: it takes ``contest``
+    of each fact's strength and closes those left below ``eta``. Returns the closed ids.
     """
     subject_id = graph.find_entity(subject) if subject is not None else None
     object_id = graph.find_entity(obj) if obj is not None else None
@@ -116,6 +219,15 @@ def negate(
             and (object_id is None or fact.object == object_id)
         ):
             closed.append(fid)
+    cfg = graph.config
+    if observed and cfg.contest < 1.0:
+        weakened = []
+        for fid in closed:
+            fact = graph.facts[fid]
+            weaken(graph, fact, strength_at(fact, t) * (1.0 - cfg.contest), t)
+            if strength_at(fact, t) >= cfg.eta:
+                weakened.append(fid)
+        closed = [fid for fid in closed if fid not in weakened]
     for fid in closed:
         supersede(graph, graph.facts[fid], t, by=None, reason="negative evidence")
     return closed

@@ -67,6 +67,12 @@ PLAYER = "player"
 RECIPE = "recipe"
 OBJECTIVE_CONFIDENCE = 0.8
 """A place named only in the objective is believed, but less than a place seen."""
+VIEW_CONFIDENCE = 0.9
+"""What a view shows (a room, a container's contents, the inventory): very likely, but a
+reading can be wrong, so it contests what earlier views established (mags.core.reconcile)."""
+ACTION_CONFIDENCE = 1.0
+"""The effect of the agent's own command that the game accepted (it took the apple, the
+door is open now, it walked into the kitchen): certain, so it supersedes at once."""
 
 _COOKED = re.compile(r"\bYou (fried|roasted|grilled|burned) the (.+?)[.!]", re.IGNORECASE)
 _CUT = re.compile(r"\bYou (slice|dice|chop) the (.+?)[.!]", re.IGNORECASE)
@@ -206,7 +212,12 @@ class _Step:
         self.negations: list[Negation] = []
 
     def add(self, subject: str, relation: str, obj: str, **kw: Any) -> None:
+        kw.setdefault("confidence", VIEW_CONFIDENCE)
         self.facts.append(Fact(subject, relation, obj, **kw))
+
+    def add_effect(self, subject: str, relation: str, obj: str, **kw: Any) -> None:
+        """A fact the agent's accepted command made true."""
+        self.add(subject, relation, obj, confidence=ACTION_CONFIDENCE, **kw)
 
     # ----------------------------------------------------------------------- reading
     def read(self) -> None:
@@ -214,6 +225,7 @@ class _Step:
         self.read_room()
         self.read_recipe()
         self.read_food_feedback()
+        self.read_command_effect()
         if self.affordances is None:
             self.read_action_feedback()
         else:
@@ -252,7 +264,10 @@ class _Step:
                 self.add(door, "connects", header, qualifiers={"direction": OPPOSITE[cmd.obj]})
                 self.x.doors[(header, OPPOSITE[cmd.obj])] = door
         self.x.room = header
-        self.add(PLAYER, "at", header)
+        if header != previous:  # the agent walked (or was carried) into another room
+            self.add_effect(PLAYER, "at", header)
+        else:
+            self.add(PLAYER, "at", header)
 
     def read_recipe(self) -> None:
         recipe = parse_recipe(self.feedback)
@@ -266,31 +281,36 @@ class _Step:
 
     def read_food_feedback(self) -> None:
         for match in _COOKED.finditer(self.feedback):
-            self.add(match.group(2).lower(), "is", match.group(1).lower())
+            self.add_effect(match.group(2).lower(), "is", match.group(1).lower())
         for match in _CUT.finditer(self.feedback):
-            self.add(match.group(2).lower(), "is", CUT_VERBS[match.group(1).lower()])
+            self.add_effect(match.group(2).lower(), "is", CUT_VERBS[match.group(1).lower()])
         for match in _EATEN.finditer(self.feedback):
-            self.add(match.group(1).lower(), "is", "eaten")
+            self.add_effect(match.group(1).lower(), "is", "eaten")
 
-    def read_action_feedback(self) -> None:
-        """Without admissible commands: apply the command's effect when it succeeded."""
+    def read_command_effect(self) -> None:
+        """The effect of the command on its object, when the game accepted it."""
         cmd, room = self.command, self.x.room
         if cmd is None or self.failed or cmd.obj is None:
             return
         obj, other = cmd.obj, cmd.other
         if cmd.verb == "take":
-            self.add(obj, "held_by", PLAYER)
+            self.add_effect(obj, "held_by", PLAYER)
         elif cmd.verb == "drop" and room:
-            self.add(obj, "at", room)
+            self.add_effect(obj, "at", room)
         elif cmd.verb == "put" and other:
             self.x.supporters.add(other)
-            self.add(obj, "on", other)
+            self.add_effect(obj, "on", other)
         elif cmd.verb == "insert" and other:
             self.x.containers.add(other)
-            self.add(obj, "in", other)
+            self.add_effect(obj, "in", other)
         elif cmd.verb in ("open", "close", "lock", "unlock"):
             state = {"open": "open", "close": "closed", "lock": "locked", "unlock": "closed"}
-            self.add(obj, "is", state[cmd.verb])
+            self.add_effect(obj, "is", state[cmd.verb])
+
+    def read_action_feedback(self) -> None:
+        """Without admissible commands: what the feedback reveals besides the effect."""
+        if self.command is None or self.failed:
+            return
         match = _REVEALING.search(self.feedback)
         if match:
             container = match.group(1).lower()
