@@ -126,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     grid.add_argument("--config", help="a TOML file of memory hyperparameters")
     grid.add_argument("--max-steps", type=int, help="step budget (default: each track's)")
     grid.add_argument("--cache", help="world cache folder (default: $MAGS_CACHE/worlds)")
+    add_noise_flags(grid)
     add_llm_flags(grid)
     grid.add_argument(
         "--llm-replay",
@@ -347,6 +348,7 @@ def _run_probe(args: argparse.Namespace) -> int:
 
 def _run_bench(args: argparse.Namespace) -> int:
     from mags.bench.command import bench_command
+    from mags.extract.noise import parse_noise
 
     llm_policy = "llm" in args.policies.split(",")
     llm = None
@@ -365,6 +367,8 @@ def _run_bench(args: argparse.Namespace) -> int:
         cache=_worlds_cache(args),
         llm=llm,
         llm_replay=args.llm_replay,
+        noise=parse_noise(args.noise) if args.noise else None,
+        noise_seed=args.noise_seed,
     )
 
 

@@ -60,7 +60,7 @@ class MemoryConfig:
         0.95, 0.0, 1.0, "confidence above which conflicts within one observation split"
     )
     contest: float = _param(
-        0.3,
+        0.1,
         0.0,
         1.0,
         "strength an uncertain contradiction takes from a current fact (1: it supersedes)",

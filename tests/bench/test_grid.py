@@ -271,3 +271,20 @@ def test_summarize_groups_by_variant() -> None:
     assert math.isnan(r.steps_ratio_median) and math.isnan(r.dead_end_revisits_mean)
     assert table_cells(r)[2:6] == ["1 (1 failed)", "0.20 ± 0.00", "0%", "—"]
     assert by[("u", "planner", "liquid")].games == 1
+
+
+def test_bench_noise_is_part_of_each_cell_key(world_cache: WorldCache, tmp_path: Path) -> None:
+    """A noisy run and a clean run in one folder are different cells; the regime is in the
+    rows and in the summary's command line."""
+    out = tmp_path / "out"
+    args = ["--tracks", "tiny", "--seeds", "1", "--memories", "liquid", "--max-steps", "20"]
+    base = ["bench", *args, "--out", str(out), "--cache", str(world_cache.root)]
+    assert main(base) == 0
+    assert main([*base, "--noise", "0.3", "--noise-seed", "4"]) == 0
+    rows = _lines(out / RESULTS_FILE)
+    assert [r["noise"] for r in rows] == ["", "drop=0.3,false=0.3,swap=0.15,seed=4"]
+    assert rows[0]["config_hash"] != rows[1]["config_hash"]
+    summary = (out / SUMMARY_FILE).read_text(encoding="utf-8")
+    assert "--noise drop=0.3,false=0.3,swap=0.15 --noise-seed 4" in summary
+    assert main([*base, "--noise", "0.3", "--noise-seed", "4"]) == 0  # resumed: no new row
+    assert len(_lines(out / RESULTS_FILE)) == 2

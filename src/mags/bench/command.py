@@ -34,6 +34,7 @@ from mags.bench.grid import RunContext, expand_grid, run_grid
 from mags.bench.results import RESULTS_FILE, Row
 from mags.config import MemoryConfig
 from mags.core.errors import InvalidInputError
+from mags.extract.noise import NoiseSpec
 from mags.worlds.cache import WorldCache
 from mags.worlds.generate import make_games
 from mags.worlds.seeds import parse_seeds
@@ -114,6 +115,8 @@ def _command_line(
     cache: WorldCache,
     llm: LLMConfig | None = None,
     llm_replay: bool = False,
+    noise: NoiseSpec | None = None,
+    noise_seed: int = 0,
 ) -> str:
     parts = ["mags", "bench", "--tracks", tracks]
     parts += ["--seeds", seeds] if seeds else []
@@ -123,6 +126,8 @@ def _command_line(
     parts += ["--max-steps", str(max_steps)] if max_steps is not None else []
     parts += ["--cache", str(cache.root)]
     parts += ["--llm-replay"] if llm_replay else []
+    if noise is not None and not noise.silent:
+        parts += ["--noise", noise.label(), "--noise-seed", str(noise_seed)]
     if llm is not None:  # the API key is never written into a report
         parts += ["--llm-base-url", llm.base_url, "--llm-model", llm.model]
     return shlex.join(parts)
@@ -141,6 +146,8 @@ def bench_command(
     cache: WorldCache | None = None,
     llm: LLMConfig | None = None,
     llm_replay: bool = False,
+    noise: NoiseSpec | None = None,
+    noise_seed: int = 0,
 ) -> int:
     """`mags bench`: validate, run the grid with a progress bar, write the summary and plots.
 
@@ -168,7 +175,14 @@ def bench_command(
     cells = expand_grid(games, seeds_by_game, policy_names, memory_names, max_steps)
     if not cells:
         raise InvalidInputError("no games to play: every seed of every track is skipped")
-    context = RunContext.make(memory_config, cache.root, llm=llm, llm_replay=llm_replay)
+    context = RunContext.make(
+        memory_config,
+        cache.root,
+        llm=llm,
+        llm_replay=llm_replay,
+        noise=noise,
+        noise_seed=noise_seed,
+    )
     out_dir = Path(out)
     progress = Progress(
         TextColumn("[bold]bench[/]"),
@@ -230,6 +244,8 @@ def bench_command(
             cache,
             llm,
             llm_replay,
+            noise,
+            noise_seed,
         ),
         date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         git_revision=context.git_revision,

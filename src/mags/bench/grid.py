@@ -49,6 +49,7 @@ from mags.bench.results import (
 )
 from mags.config import MemoryConfig
 from mags.core.errors import MagsError
+from mags.extract.noise import NoiseSpec, regime
 from mags.llm.client import LLMClient
 from mags.llm.config import LLMConfig
 from mags.worlds.cache import WorldCache
@@ -65,9 +66,11 @@ class Cell:
     memory: str
     max_steps: int | None = None
 
-    def spec(self) -> PlaySpec:
-        """What `play_game` plays."""
-        return PlaySpec(self.game, self.seed, self.policy, self.memory, self.max_steps)
+    def spec(self, noise: NoiseSpec | None = None, noise_seed: int = 0) -> PlaySpec:
+        """What `play_game` plays (through ``noise``, if given)."""
+        return PlaySpec(
+            self.game, self.seed, self.policy, self.memory, self.max_steps, noise, noise_seed
+        )
 
     def key(self, config_hash: str) -> CellKey:
         """The key of this cell's row under a config (see `CellKey`)."""
@@ -164,6 +167,9 @@ class RunContext:
     cache_root: str | None = None
     llm: LLMConfig | None = None
     llm_replay: bool = False
+    noise: NoiseSpec | None = None
+    """Seeded extraction errors for every game (`mags.extract.noise`); part of the hash."""
+    noise_seed: int = 0
 
     @classmethod
     def make(
@@ -173,12 +179,25 @@ class RunContext:
         *,
         llm: LLMConfig | None = None,
         llm_replay: bool = False,
+        noise: NoiseSpec | None = None,
+        noise_seed: int = 0,
     ) -> RunContext:
         """A context for `config` (default: the defaults) at this checkout's revision."""
         config = config or MemoryConfig()
         root = str(cache_root) if cache_root is not None else None
-        label = llm_label(llm, llm_replay)
-        return cls(config, config_hash(config, label), git_revision(), root, llm, llm_replay)
+        label = "|".join(
+            filter(None, (llm_label(llm, llm_replay), regime(noise, noise_seed)))
+        )
+        return cls(
+            config,
+            config_hash(config, label or None),
+            git_revision(),
+            root,
+            llm,
+            llm_replay,
+            noise,
+            noise_seed,
+        )
 
     @property
     def llm_label(self) -> str | None:
@@ -246,7 +265,8 @@ def run_cell(cell: Cell, context: RunContext) -> Row:
     cache = WorldCache(context.cache_root) if context.cache_root else None
     try:
         with _llm_client(cell, context, cache) as llm:
-            result = play_game(cell.spec(), cache=cache, config=context.config, llm=llm)
+            spec = cell.spec(context.noise, context.noise_seed)
+            result = play_game(spec, cache=cache, config=context.config, llm=llm)
     except MagsError as exc:
         return failed_row(cell, context, str(exc), started_at)
     except Exception as exc:  # one broken game must not lose the grid: record and go on

@@ -136,14 +136,22 @@ def tokens(text: str) -> list[str]:
     return [singular(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
 
 
+HEAD_SIMILARITY = 0.75
+"""How alike two names' last words must be for the names to be one thing (a typo keeps
+most of a word: "cupbaord" is 0.875 of "cupboard")."""
+
+
 def similarity(a: str, b: str) -> float:
-    """Name similarity in [0, 1] between two keys; names that differ in a number never match.
+    """Name similarity in [0, 1] between two keys; names that differ in a number, or whose
+    last words (the head nouns: a *key* is never a *gate*) are not alike, never match.
 
     Example
     -------
     >>> round(similarity("kitchen cupboard", "kitchen cupbaord"), 2)
     0.94
     >>> similarity("locker 12", "locker 13")
+    0.0
+    >>> similarity("fresh laundry scented key", "fresh laundry scented gate")
     0.0
     """
     if a == b:
@@ -152,4 +160,7 @@ def similarity(a: str, b: str) -> float:
         return 0.0
     if a.replace(" ", "") == b.replace(" ", ""):
         return 1.0
+    head_a, head_b = a.rsplit(" ", 1)[-1], b.rsplit(" ", 1)[-1]
+    if SequenceMatcher(None, head_a, head_b, autojunk=False).ratio() < HEAD_SIMILARITY:
+        return 0.0
     return SequenceMatcher(None, a, b, autojunk=False).ratio()

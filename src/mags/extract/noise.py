@@ -102,7 +102,9 @@ class NoisyExtractor:
 
     def extract(self, text: str, context: ExtractionContext) -> Extraction:
         clean = self.inner.extract(text, context)
-        facts = [_as_fact(f) for f in clean.facts]
+        # In a canonical order first: an extractor may list facts in set order, which
+        # changes between processes, and the noise must not.
+        facts = sorted((_as_fact(f) for f in clean.facts), key=_order)
         for fact in facts:
             seen = self._seen.setdefault(fact.relation, [])
             if fact.object not in seen:
@@ -171,6 +173,10 @@ def regime(noise: NoiseSpec | None, noise_seed: int) -> str:
     ('drop=0.2,false=0.2,swap=0.1,seed=3', '')
     """
     return f"{noise.label()},seed={noise_seed}" if noise is not None and not noise.silent else ""
+
+
+def _order(fact: Fact) -> tuple[str, str, str, str]:
+    return (fact.subject, fact.relation, fact.object, repr(fact.qualifiers))
 
 
 def _as_fact(fact: Fact | tuple[str, str, str]) -> Fact:
