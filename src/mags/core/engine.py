@@ -186,7 +186,7 @@ class MemoryCore:
     def _apply(
         self,
         facts: list[ValidFact],
-        negations: list[tuple[str | None, str | None, str | None]],
+        negations: list[tuple[str | None, str | None, str | None, float]],
         t: float,
         source: str | None,
         episode: int | None,
@@ -208,9 +208,9 @@ class MemoryCore:
             ids.append(fid)
             (created if is_new else reinforced).append(fid)
         asserted = set(ids)
-        for relation, subject, obj in negations:
-            for fid in negate(graph, relation, subject, obj, t, keep=asserted, observed=True):
-                asserted.discard(fid)
+        for relation, subject, obj, confidence in negations:
+            closed = negate(graph, relation, subject, obj, t, keep=asserted, confidence=confidence)
+            asserted.difference_update(closed)
         for fact in contested:  # negative evidence may have freed the slot it claims
             fid = retry_pending(graph, fact, t, batch, episode)
             if fid is not None:
@@ -248,7 +248,7 @@ class MemoryCore:
         t = check_time(t, self.graph.now)
         patterns = [check_negation(n, self.graph.schema) for n in negations]
         closed: list[int] = []
-        for relation, subject, obj in patterns:
+        for relation, subject, obj, _ in patterns:  # said outright: it closes at once
             closed += negate(self.graph, relation, subject, obj, t)
         self._settle(t)
         return closed

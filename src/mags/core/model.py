@@ -41,13 +41,17 @@ class Negation:
 
     Example
     -------
+    ``confidence`` below 1 (what a view did not show, rather than what was said) makes it
+    contested evidence, like an uncertain fact (`mags.core.reconcile`).
+
     >>> Negation("in", object="fridge")
-    Negation(relation='in', subject=None, object='fridge')
+    Negation(relation='in', subject=None, object='fridge', confidence=1.0)
     """
 
     relation: str | None
     subject: str | None = None
     object: str | None = None
+    confidence: float = 1.0
 
 
 @dataclass(slots=True)

@@ -194,14 +194,15 @@ def negate(
     obj: str | None,
     t: float,
     keep: frozenset[int] | set[int] = frozenset(),
-    observed: bool = False,
+    confidence: float = 1.0,
 ) -> list[int]:
     """Close every current fact matching the pattern (``None`` matches anything).
 
     ``keep`` spares facts asserted by the same observation: "the fridge contains milk"
-    reads as milk in the fridge and nothing else in it. ``observed`` negative evidence
-    (what a view did not show) is contested like an uncertain claim: it takes ``contest``
-    of each fact's strength and closes those left below ``eta``. Returns the closed ids.
+    reads as milk in the fridge and nothing else in it. Uncertain negative evidence
+    (``confidence < 1``: what a view did not show) is contested like an uncertain claim: it
+    takes ``contest * confidence`` of each fact's strength and closes those left below
+    ``eta * confidence``. Returns the closed ids.
     """
     subject_id = graph.find_entity(subject) if subject is not None else None
     object_id = graph.find_entity(obj) if obj is not None else None
@@ -220,12 +221,12 @@ def negate(
         ):
             closed.append(fid)
     cfg = graph.config
-    if observed and cfg.contest < 1.0:
+    if confidence < 1.0 and cfg.contest < 1.0:
         weakened = []
         for fid in closed:
             fact = graph.facts[fid]
-            weaken(graph, fact, strength_at(fact, t) * (1.0 - cfg.contest), t)
-            if strength_at(fact, t) >= cfg.eta:
+            weaken(graph, fact, strength_at(fact, t) * (1.0 - cfg.contest * confidence), t)
+            if strength_at(fact, t) >= cfg.eta * confidence:
                 weakened.append(fid)
         closed = [fid for fid in closed if fid not in weakened]
     for fid in closed:

@@ -191,8 +191,11 @@ def check_facts(values: Any, schema: RelationSchema) -> list[ValidFact]:
     return out
 
 
-def check_negation(value: Any, schema: RelationSchema) -> tuple[str | None, str | None, str | None]:
-    """A `Negation` as (relation or None, subject or None, object or None), checked."""
+def check_negation(
+    value: Any, schema: RelationSchema
+) -> tuple[str | None, str | None, str | None, float]:
+    """A `Negation` as (relation or None, subject or None, object or None, confidence),
+    checked."""
     if not isinstance(value, Negation):
         raise InvalidInputError(f"expected a mags.Negation, got {type(value).__name__}")
     if value.subject is None and value.object is None:
@@ -206,4 +209,4 @@ def check_negation(value: Any, schema: RelationSchema) -> tuple[str | None, str 
     )
     subject = None if value.subject is None else check_name(value.subject, "subject")
     obj = None if value.object is None else check_name(value.object, "object")
-    return relation, subject, obj
+    return relation, subject, obj, check_confidence(value.confidence)

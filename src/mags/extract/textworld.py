@@ -277,7 +277,7 @@ class _Step:
             preps = recipe.preparations.get(ingredient, ())
             qualifiers = {"prepare": ",".join(preps)} if preps else None
             self.add(RECIPE, "needs", ingredient, qualifiers=qualifiers)
-        self.negations.append(Negation("needs", subject=RECIPE))
+        self.negations.append(Negation("needs", subject=RECIPE, confidence=VIEW_CONFIDENCE))
 
     def read_food_feedback(self) -> None:
         for match in _COOKED.finditer(self.feedback):
@@ -359,16 +359,16 @@ class _Step:
                 self.add(thing, "is", "locked")
         for direction in sorted(set(a.exits) | {d for (r, d) in self.x.doors if r == room}):
             self.add(room, "exit", direction)
-        self.negations.append(Negation("exit", subject=room))
+        self.negations.append(Negation("exit", subject=room, confidence=VIEW_CONFIDENCE))
         if hands_full:
             return
         # What this view does not show is not there any more.
-        self.negations.append(Negation("at", object=room))
+        self.negations.append(Negation("at", object=room, confidence=VIEW_CONFIDENCE))
         for thing in a.visible:
             if thing in self.x.supporters:
-                self.negations.append(Negation("on", object=thing))
+                self.negations.append(Negation("on", object=thing, confidence=VIEW_CONFIDENCE))
             elif thing in containers and thing in a.closable:
-                self.negations.append(Negation("in", object=thing))
+                self.negations.append(Negation("in", object=thing, confidence=VIEW_CONFIDENCE))
 
     def read_doors(self, a: Affordances, said: Sequence[str], room: str) -> set[str]:
         """Doors in view: openable things named in a sentence with a direction."""
@@ -395,7 +395,7 @@ class _Step:
             return
         for item in shown:
             self.add_with_states(item, "held_by", PLAYER)
-        self.negations.append(Negation("held_by", object=PLAYER))
+        self.negations.append(Negation("held_by", object=PLAYER, confidence=VIEW_CONFIDENCE))
 
     # ----------------------------------------------------------------------- helpers
     def add_with_states(self, shown: str, relation: str, holder: str) -> None:

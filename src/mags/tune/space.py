@@ -85,6 +85,7 @@ SPACE: dict[str, Param] = {
         Param("max_seeds", 1, 64, (2, 4, 8, 16, 32), log=True, integer=True),
         Param("merge_threshold", 0.5, 1.0, (0.6, 0.7, 0.8, 0.9, 1.0)),
         Param("split_confidence", 0.0, 1.0, (0.5, 0.8, 0.95)),
+        Param("contest", 0.0, 1.0, (0.02, 0.05, 0.1, 0.3, 1.0)),
     )
 }
 """Every hyperparameter of DESIGN §1 that tuning may search, by name."""
@@ -102,6 +103,7 @@ DYNAMICS = (
     "s_floor",
     "merge_threshold",
     "split_confidence",
+    "contest",
 )
 """What shapes the memory's beliefs: evidence, use, decay, reconciliation, pruning, merging.
 
