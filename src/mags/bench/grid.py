@@ -185,9 +185,7 @@ class RunContext:
         """A context for `config` (default: the defaults) at this checkout's revision."""
         config = config or MemoryConfig()
         root = str(cache_root) if cache_root is not None else None
-        label = "|".join(
-            filter(None, (llm_label(llm, llm_replay), regime(noise, noise_seed)))
-        )
+        label = "|".join(filter(None, (llm_label(llm, llm_replay), regime(noise, noise_seed))))
         return cls(
             config,
             config_hash(config, label or None),

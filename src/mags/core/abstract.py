@@ -63,7 +63,8 @@ def abstract(graph: LiquidGraph, t: float, min_support: int) -> list[int]:
             graph.entities[obj].name, GENERAL, count / total,
         )  # fmt: skip
         fid, is_new = assert_fact(graph, general, t, batch, episode=None)
-        (created if is_new else reinforced).append(fid)
+        if fid is not None:  # None: a current general fact outweighs this one (pending)
+            (created if is_new else reinforced).append(fid)
     if created:
         graph.emit("add", t, created, data={"cause": "abstraction"})
     if reinforced:

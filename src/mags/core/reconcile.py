@@ -59,10 +59,10 @@ def assert_fact(
 
     occupants = _occupants(graph, fact, subject, obj)
     claim = _claim(graph, key, fact.confidence, t)
-    if occupants and fact.confidence < 1.0 and cfg.contest < 1.0:
-        if not _wins_contest(graph, occupants, claim.strength, fact.confidence, t):
-            graph.pending[key] = claim
-            return None, False
+    contested = occupants and fact.confidence < 1.0 and cfg.contest < 1.0
+    if contested and not _wins_contest(graph, occupants, claim.strength, fact.confidence, t):
+        graph.pending[key] = claim
+        return None, False
     if any(
         subject_side(slot) and _same_observation(graph, occ, batch, fact.confidence)
         for slot, occ in occupants
