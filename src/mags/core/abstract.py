@@ -62,9 +62,9 @@ def abstract(graph: LiquidGraph, t: float, min_support: int) -> list[int]:
             graph.entities[category].name, schema.relations[relation],
             graph.entities[obj].name, GENERAL, count / total,
         )  # fmt: skip
-        fid, is_new = assert_fact(graph, general, t, batch, episode=None)
-        if fid is not None:  # None: a current general fact outweighs this one (pending)
-            (created if is_new else reinforced).append(fid)
+        asserted, is_new = assert_fact(graph, general, t, batch, episode=None)
+        if asserted is not None:  # None: a current general fact outweighs this one (pending)
+            (created if is_new else reinforced).append(asserted)
     if created:
         graph.emit("add", t, created, data={"cause": "abstraction"})
     if reinforced:
