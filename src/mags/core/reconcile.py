@@ -12,9 +12,9 @@ open/closed/locked) does not simply replace it. Evidence decides (the *contest*)
   time it is seen. A fact seen once loses to the first contradiction; a fact seen ten
   times outlasts a one-off false reading and yields to a claim that keeps coming.
 
-Observed negative evidence ("the room does not show the apple") is a contradiction too:
-it takes ``contest`` of the strength and closes the fact when less than ``eta`` is left
-(a fact seen once closes at once). ``contest = 1`` is the old rule: every contradiction
+Uncertain negative evidence (``Negation.confidence < 1``: the room's view does not show
+the apple) is a contradiction too: it takes ``contest * c`` of the strength and closes the
+fact when less than ``eta * c`` is left (a fact seen once closes at once). ``contest = 1`` is the old rule: every contradiction
 supersedes. Nothing is deleted: a superseded fact gets ``valid_to`` and keeps ``rho`` of
 its strength, and every supersession is a ``reconcile`` event naming the old fact and
 the new one. Two *certain* facts that conflict within one observation cannot both be
