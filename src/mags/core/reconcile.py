@@ -17,8 +17,9 @@ the apple) is a contradiction too: it takes ``contest * c`` of the strength and 
 fact when less than ``eta * c`` is left (a fact seen once closes at once). ``contest = 1``
 is the old rule: every contradiction supersedes. Nothing is deleted: a superseded fact
 gets ``valid_to`` and keeps ``rho`` of its strength, and every supersession is a
-``reconcile`` event naming the old fact and the new one. Two *certain* facts that conflict within one observation cannot both be
-about one thing: the subject is split instead (`mags.core.consolidate.split_entity`).
+``reconcile`` event naming the old fact and the new one. Two *certain* facts that
+conflict within one observation cannot both be about one thing: the subject is split
+instead (`mags.core.consolidate.split_entity`).
 """
 
 from __future__ import annotations
