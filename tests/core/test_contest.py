@@ -93,3 +93,15 @@ def test_a_pending_claim_takes_the_slot_a_negation_frees_in_the_same_observation
     memory.observe("before", t=1)  # strength 0.69: outlasts one claim, not claim + negation
     memory.observe("after", t=2)
     assert _where(memory, "apple", 2) == "table"
+
+
+def test_pending_claims_that_faded_are_forgotten() -> None:
+    memory = Memory.open()
+    cups = [f"cup {i}" for i in range(100)]
+    for t in range(3):  # 100 things, each seen three times, each contradicted once
+        memory.add([Fact(cup, "in", "cupboard", confidence=VIEW) for cup in cups], t=t)
+    memory.add([Fact(cup, "on", "table", confidence=VIEW) for cup in cups], t=3)
+    graph = memory._core.graph
+    assert len(graph.pending) == 100
+    memory.add([Fact("cup 0", "in", "cupboard", confidence=VIEW)], t=1000)  # long after
+    assert graph.pending == {}

@@ -242,6 +242,20 @@ class MemoryCore:
     def _settle(self, t: float) -> None:
         prune_decayed(self.graph, t)
         enforce_capacity(self.graph, t)
+        self._forget_faded_claims(t)
+
+    def _forget_faded_claims(self, t: float) -> None:
+        """Drop pending claims that decayed under ``theta_prune``; scanned only once they
+        outnumber the active facts, so the cost per call stays constant on average."""
+        graph = self.graph
+        if len(graph.pending) <= max(64, len(graph.active)):
+            return
+        cfg = graph.config
+        graph.pending = {
+            key: claim
+            for key, claim in graph.pending.items()
+            if claim.at(t, cfg.tau0) >= cfg.theta_prune
+        }
 
     def negate(self, negations: Iterable[Negation], t: float) -> list[int]:
         """Record negative evidence; returns the ids of the facts it closed."""
