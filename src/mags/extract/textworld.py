@@ -215,6 +215,10 @@ class _Step:
         kw.setdefault("confidence", VIEW_CONFIDENCE)
         self.facts.append(Fact(subject, relation, obj, **kw))
 
+    def deny(self, relation: str, subject: str | None = None, object: str | None = None) -> None:
+        """Negative evidence from what the view does not show (as uncertain as the view)."""
+        self.negations.append(Negation(relation, subject, object, VIEW_CONFIDENCE))
+
     def add_effect(self, subject: str, relation: str, obj: str, **kw: Any) -> None:
         """A fact the agent's accepted command made true."""
         self.add(subject, relation, obj, confidence=ACTION_CONFIDENCE, **kw)
@@ -277,7 +281,7 @@ class _Step:
             preps = recipe.preparations.get(ingredient, ())
             qualifiers = {"prepare": ",".join(preps)} if preps else None
             self.add(RECIPE, "needs", ingredient, qualifiers=qualifiers)
-        self.negations.append(Negation("needs", subject=RECIPE, confidence=VIEW_CONFIDENCE))
+        self.deny("needs", subject=RECIPE)
 
     def read_food_feedback(self) -> None:
         for match in _COOKED.finditer(self.feedback):
@@ -359,16 +363,16 @@ class _Step:
                 self.add(thing, "is", "locked")
         for direction in sorted(set(a.exits) | {d for (r, d) in self.x.doors if r == room}):
             self.add(room, "exit", direction)
-        self.negations.append(Negation("exit", subject=room, confidence=VIEW_CONFIDENCE))
+        self.deny("exit", subject=room)
         if hands_full:
             return
         # What this view does not show is not there any more.
-        self.negations.append(Negation("at", object=room, confidence=VIEW_CONFIDENCE))
+        self.deny("at", object=room)
         for thing in a.visible:
             if thing in self.x.supporters:
-                self.negations.append(Negation("on", object=thing, confidence=VIEW_CONFIDENCE))
+                self.deny("on", object=thing)
             elif thing in containers and thing in a.closable:
-                self.negations.append(Negation("in", object=thing, confidence=VIEW_CONFIDENCE))
+                self.deny("in", object=thing)
 
     def read_doors(self, a: Affordances, said: Sequence[str], room: str) -> set[str]:
         """Doors in view: openable things named in a sentence with a direction."""
@@ -395,7 +399,7 @@ class _Step:
             return
         for item in shown:
             self.add_with_states(item, "held_by", PLAYER)
-        self.negations.append(Negation("held_by", object=PLAYER, confidence=VIEW_CONFIDENCE))
+        self.deny("held_by", object=PLAYER)
 
     # ----------------------------------------------------------------------- helpers
     def add_with_states(self, shown: str, relation: str, holder: str) -> None:
