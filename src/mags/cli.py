@@ -16,6 +16,7 @@ from mags.web.command import add_web_commands
 
 if TYPE_CHECKING:
     from mags.config import MemoryConfig
+    from mags.extract.noise import NoiseSpec
     from mags.llm.config import LLMConfig
     from mags.worlds.cache import WorldCache
 
@@ -256,6 +257,13 @@ def add_noise_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def noise_from_flags(args: argparse.Namespace) -> NoiseSpec | None:
+    """The regime ``--noise`` names, or None without the flag."""
+    from mags.extract.noise import parse_noise
+
+    return parse_noise(args.noise) if args.noise else None
+
+
 def endpoint_from_flags(args: argparse.Namespace, what: str) -> LLMConfig:
     """The endpoint the ``--llm-*`` flags name, each falling back to the environment; the
     error says that ``what`` needs one when neither does."""
@@ -322,7 +330,6 @@ def _memory_config(args: argparse.Namespace) -> MemoryConfig | None:
 
 
 def _run_probe(args: argparse.Namespace) -> int:
-    from mags.extract.noise import parse_noise
     from mags.probes.command import probe_command
 
     llm = None
@@ -341,14 +348,13 @@ def _run_probe(args: argparse.Namespace) -> int:
         cache=_worlds_cache(args),
         config=_memory_config(args),
         llm=llm,
-        noise=parse_noise(args.noise) if args.noise else None,
+        noise=noise_from_flags(args),
         noise_seed=args.noise_seed,
     )
 
 
 def _run_bench(args: argparse.Namespace) -> int:
     from mags.bench.command import bench_command
-    from mags.extract.noise import parse_noise
 
     llm_policy = "llm" in args.policies.split(",")
     llm = None
@@ -367,14 +373,13 @@ def _run_bench(args: argparse.Namespace) -> int:
         cache=_worlds_cache(args),
         llm=llm,
         llm_replay=args.llm_replay,
-        noise=parse_noise(args.noise) if args.noise else None,
+        noise=noise_from_flags(args),
         noise_seed=args.noise_seed,
     )
 
 
 def _run_play(args: argparse.Namespace) -> int:
     from mags.agents.command import play_command
-    from mags.extract.noise import parse_noise
 
     return play_command(
         args.game,
@@ -392,7 +397,7 @@ def _run_play(args: argparse.Namespace) -> int:
         llm_api_key=args.llm_api_key,
         llm_settings=llm_settings(args),
         environ=os.environ,
-        noise=parse_noise(args.noise) if args.noise else None,
+        noise=noise_from_flags(args),
         noise_seed=args.noise_seed,
     )
 
