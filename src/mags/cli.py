@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from mags.bench.hunts import add_hunts_command
 from mags.bench.locomo_command import add_eval_command
 from mags.core.errors import MagsError
 from mags.tune.command import add_tune_command
@@ -136,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
         "same for every memory), to measure what each memory puts into its prompts",
     )
     grid.set_defaults(run=_run_bench)
+    add_hunts_command(commands)
 
     play = commands.add_parser(
         "play",
@@ -159,6 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--json", action="store_true", help="print the result as one JSON object")
     play.add_argument("--quiet", action="store_true", help="a progress bar instead of the game")
     play.add_argument("--cache", help="world cache folder (default: $MAGS_CACHE/worlds)")
+    play.add_argument(
+        "--task",
+        help='what to do, in your words (e.g. "Find the ruby crown and take it"); it stands '
+        "in for the game's objective (hand-made games often have none)",
+    )
     add_noise_flags(play)
     add_llm_flags(play)
     play.set_defaults(run=_run_play)
@@ -399,6 +406,7 @@ def _run_play(args: argparse.Namespace) -> int:
         environ=os.environ,
         noise=noise_from_flags(args),
         noise_seed=args.noise_seed,
+        task=args.task,
     )
 
 

@@ -46,6 +46,7 @@ def play_command(
     environ: Mapping[str, str] | None = None,
     noise: NoiseSpec | None = None,
     noise_seed: int = 0,
+    task: str | None = None,
 ) -> int:
     """Play and render; returns the exit status.
 
@@ -61,7 +62,9 @@ def play_command(
         )
     if max_steps is not None and max_steps < 1:
         raise InvalidInputError(f"--max-steps must be at least 1, got {max_steps}")
-    spec = PlaySpec(game, seed, policy, memory, max_steps, noise, noise_seed)
+    if task is not None and not task.strip():
+        raise InvalidInputError('--task is empty; say what to do, e.g. --task "Find the coin"')
+    spec = PlaySpec(game, seed, policy, memory, max_steps, noise, noise_seed, task)
     with ExitStack() as stack:
         llm = None
         if policy == "llm" or memory == "summary":

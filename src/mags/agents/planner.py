@@ -25,6 +25,7 @@ Example
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Sequence
 
@@ -35,23 +36,34 @@ CUT_VERB = {"sliced": "slice", "diced": "dice", "chopped": "chop"}
 COOK_STATES = frozenset(APPLIANCE)
 CUT_STATES = frozenset(CUT_VERB)
 STUCK_REPEATS = 3
+KEY_CHAIN = 3
+"""How many locks deep a key is fetched (a key in a locked chest whose key is in another)."""
 
 
-KEY_NOUNS = frozenset({"key", "keycard", "latchkey", "passkey"})
-"""The nouns TextWorld names keys with; a keyboard is not one (and taking the wrong object
+KEY_NOUNS = frozenset({"key", "keycard", "latchkey", "passkey", "skeleton-key"})
+"""The nouns keys are named with; a keyboard is not one (and taking the wrong object
 loses a treasure hunt)."""
+LABEL = re.compile(r"^(?:no\.?\s*)?(?:\d+|[a-z]|[ivx]+)$")
+"""A key's label after its noun, as in "Key 1", "key A", "key no. 3", "key IV"."""
 
 
 def is_key(name: str) -> bool:
-    """Whether a thing is a key, by its noun.
+    """Whether a thing is a key, by its noun: the last word ("golden key"), or the word
+    before a label ("Key 1", "key B").
 
     Example
     -------
-    >>> is_key("fresh laundry scented passkey"), is_key("keyboard")
-    (True, False)
+    >>> is_key("fresh laundry scented passkey"), is_key("Key 1"), is_key("keyboard")
+    (True, True, False)
+    >>> is_key("key lime pie")
+    False
     """
     words = name.lower().split()
-    return bool(words) and words[-1] in KEY_NOUNS
+    if not words:
+        return False
+    if words[-1] in KEY_NOUNS:
+        return True
+    return any(w in KEY_NOUNS and LABEL.match(" ".join(words[i + 1 :])) for i, w in enumerate(words))
 
 
 class PlannerPolicy:
@@ -64,11 +76,13 @@ class PlannerPolicy:
         self.dropped: set[str] = set()  # put down to free a hand: fetched again last
         self.key_wanted = False  # a lock blocked the way and no carried key opened it
         self.recent: deque[str] = deque(maxlen=STUCK_REPEATS)
+        self.tried: dict[str, frozenset[str]] = {}  # locked thing -> keys that did not fit
 
     def choose(self, world: WorldModel, admissible: Sequence[str]) -> str:
         """The next command."""
         self.dropped -= world.carried()
-        plan = _Plan(world, admissible, self.opened, self.dropped, self.key_wanted)
+        self.note_tried_keys(world, admissible)
+        plan = _Plan(world, admissible, self.opened, self.dropped, self.key_wanted, self.tried)
         command = plan.best()
         if command is None or self._stuck(command):
             command = plan.fallback()
@@ -81,6 +95,16 @@ class PlannerPolicy:
             command.startswith("take ") and is_key(command[5:].split(" from ")[0])
         )
         return command
+
+    def note_tried_keys(self, world: WorldModel, admissible: Sequence[str]) -> None:
+        """A locked thing here that no admissible unlock opens does not take the keys we
+        carry (the game offers ``unlock X with K`` only for a K that fits)."""
+        here = world.room
+        unlockable = {c.lower()[7:].split(" with ")[0] for c in admissible if c.lower().startswith("unlock ")}
+        for thing in world.place:
+            if world.room_of(thing, consult=False) == here and world._has(thing, "locked"):
+                if thing.lower() not in unlockable:
+                    self.tried[thing] = self.tried.get(thing, frozenset()) | world.carried()
 
     def _stuck(self, command: str) -> bool:
         """The same non-moving command again and again means a belief is wrong."""
@@ -101,12 +125,14 @@ class _Plan:
         opened: set[str],
         dropped: set[str],
         key_wanted: bool,
+        tried: dict[str, frozenset[str]] | None = None,
     ) -> None:
         self.key_wanted = key_wanted
+        self.tried = tried if tried is not None else {}
         self.w = world
         self.opened = opened
         self.dropped = dropped
-        self.fetching_key = False
+        self.fetching: list[str] = []  # the locks whose keys are being fetched, outermost first
         # Admissible commands by lower case (memory names may differ in case: BBQ).
         self.adm = {c.lower(): c for c in admissible}
         self.room = world.room or ""
@@ -323,7 +349,7 @@ class _Plan:
         if command:
             return command
         if self.w.is_(thing, "locked"):
-            return self.fetch_key()
+            return self.fetch_key(thing)
         return None
 
     def locked_here_without_key(self) -> bool:
@@ -338,22 +364,30 @@ class _Plan:
                     return True
         return False
 
-    def fetch_key(self) -> str | None:
-        """Toward a key we know of (fetching one never starts a second key hunt)."""
-        if self.fetching_key:
+    def fetch_key(self, lock: str | None = None) -> str | None:
+        """Toward a key not carried (a carried one that fitted would be unlockable here):
+        first the one a note says opens ``lock``, then the nearest, keys known to open
+        something else last. A key behind another lock is fetched through that lock, up
+        to `KEY_CHAIN` locks deep."""
+        if len(self.fetching) >= KEY_CHAIN or (lock is not None and lock in self.fetching):
             return None
-        self.fetching_key = self.key_wanted = True
+        self.fetching.append(lock or "")
+        self.key_wanted = True
         try:
-            keys = [x for x in self.w.place if is_key(x)]
-            for key in self.nearest(keys):
-                if key in self.w.carried():
-                    return None
+            carried = self.w.carried()
+            keys = [x for x in self.w.place if is_key(x) and x not in carried]
+            named = self.w.key_for(lock) if lock else None
+            first = [k for k in keys if named and k.lower() == named.lower()]
+            elsewhere = {k.lower() for k in self.w.opens.values()}
+            rest = self.nearest([k for k in keys if k not in first])
+            rest.sort(key=lambda k: k.lower() in elsewhere)  # stable: nearest within each
+            for key in first + rest:
                 command = self.fetch(key)
                 if command:
                     return command
             return None
         finally:
-            self.fetching_key = False
+            self.fetching.pop()
 
     # ------------------------------------------------------------------ moving
     def move(self, direction: str) -> str | None:
@@ -366,12 +400,18 @@ class _Plan:
         return None
 
     def explore(self) -> str | None:
-        """Toward the nearest exit not yet tried, past locked doors only when nothing else
-        is left; on the way, unlock what a carried key fits and open what is closed (both
-        may reveal what we look for, and neither can lose a game)."""
+        """Toward what is not seen yet. In order: unlock what a carried key fits and open a
+        closed container here (either may reveal what we look for, neither can lose a
+        game); walk to the nearest exit not yet tried, past locked doors only when nothing
+        else is left; open what is left here; go back to a closed container seen and not
+        opened (a locked one only with keys not tried on it yet); fetch a key."""
         unlocks = sorted(c for low, c in self.adm.items() if low.startswith("unlock "))
         if unlocks:
             return unlocks[0]
+        doors = {d.lower() for d in self.w.doors.values()}
+        for low, command in sorted(self.adm.items()):
+            if low.startswith("open ") and low[5:] not in doors and low[5:] not in self.opened:
+                return command
         path = self.w.path_to_frontier(self.room, skip_locked=True)
         command = self.move(path[0]) if path else None
         if command:
@@ -379,8 +419,35 @@ class _Plan:
         for low, command in sorted(self.adm.items()):
             if low.startswith("open ") and low[5:] not in self.opened:
                 return command
+        command = self.revisit_container()
+        if command:
+            return command
         command = self.fetch_key()
         if command:
             return command
         path = self.w.path_to_frontier(self.room)
         return self.move(path[0]) if path else None
+
+    def revisit_container(self) -> str | None:
+        """Toward the nearest closed or locked container seen and never opened; a locked
+        one only while we carry a key not yet tried there."""
+        w = self.w
+        carried = frozenset(w.carried())
+        doors = set(w.doors.values())
+        waiting = []
+        for thing in w.place:
+            if thing in doors or thing in self.opened:
+                continue
+            locked = w._has(thing, "locked")
+            if not (locked or w._has(thing, "closed")):
+                continue
+            if locked and not (carried - self.tried.get(thing, frozenset())):
+                continue
+            room = w.room_of(thing, consult=False)
+            if room is not None and room != self.room:
+                waiting.append(thing)
+        for thing in self.nearest(waiting):
+            command = self.go_to_thing(thing)
+            if command:
+                return command
+        return None

@@ -52,6 +52,8 @@ class PlaySpec:
     noise: NoiseSpec | None = None
     """Seeded extraction errors (`mags.extract.noise`); None: the extractor as it is."""
     noise_seed: int = 0
+    task: str | None = None
+    """A person's task in free words (``mags play --task``); None: the game's objective."""
 
     def describe(self) -> str:
         """A short label."""
@@ -158,7 +160,7 @@ def play_game(
     rooms: list[str] = []
     prompt_at: dict[str, int] = {}
     try:
-        stepper = AgentStepper(env, memory, policy, budget=budget)
+        stepper = AgentStepper(env, memory, policy, budget=budget, task=spec.task)
         record = stepper.start()
         walkthrough = len(evaluator.walkthrough)
         dead_ends = _dead_ends(evaluator.facts())

@@ -85,10 +85,18 @@ class AgentStepper:
     memory : what the agent remembers; updated every step.
     policy : what picks the next command from the observation and the memory.
     budget : the most commands played; the step that reaches it makes no decision.
+    task : what a person asks the agent to do, in its own words; it stands in for the
+        game's objective and is part of what the memory reads at step 0.
     """
 
     def __init__(
-        self, env: Env, memory: AgentMemory, policy: Policy, *, budget: int | None = None
+        self,
+        env: Env,
+        memory: AgentMemory,
+        policy: Policy,
+        *,
+        budget: int | None = None,
+        task: str | None = None,
     ) -> None:
         if budget is not None and (isinstance(budget, bool) or budget < 0):
             raise MagsError(f"budget must be a non-negative number of steps, got {budget!r}")
@@ -96,6 +104,7 @@ class AgentStepper:
         self.memory = memory
         self.policy = policy
         self.budget = budget
+        self.task = task.strip() if task else None
         self.last: StepRecord | None = None
 
     @property
@@ -128,7 +137,11 @@ class AgentStepper:
 
     def _take(self, t: int, observation: Observation, env_ms: float) -> StepRecord:
         clock = time.perf_counter()
-        self.memory.update(step_text(observation), t, step_extra(observation))
+        text, extra = step_text(observation), step_extra(observation)
+        if t == 0 and self.task:
+            text = f"Your task: {self.task}\n\n{text}"
+            extra["task"] = self.task
+        self.memory.update(text, t, extra)
         memory_ms = 1000.0 * (time.perf_counter() - clock)
         decision: Decision | None = None
         policy_ms = 0.0

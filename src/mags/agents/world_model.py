@@ -49,6 +49,8 @@ class WorldModel:
     recipe: dict[str, tuple[str, ...]] | None = None
     goals: list[str] = field(default_factory=list)
     rooms: set[str] = field(default_factory=set)
+    opens: dict[str, str] = field(default_factory=dict)
+    """What a note said opens what: lock (lower case) -> key."""
     task: list[Belief] = field(default_factory=list)
     sources: dict[tuple[str, ...], Belief] = field(default_factory=dict)
     """The belief behind each entry: ("place", thing), ("link", room, direction),
@@ -118,6 +120,10 @@ class WorldModel:
                 prepare = str(b.qualifiers.get("prepare", ""))
                 recipe[o] = tuple(p for p in prepare.split(",") if p)
                 world.task.append(b)
+            elif r == "opens":
+                if o.lower() not in world.opens:
+                    world.opens[o.lower()] = s
+                    sources[("opens", o.lower())] = b
             elif r == "goal" and s == "player":
                 world.goals.append(o)
                 world.task.append(b)
@@ -148,6 +154,13 @@ class WorldModel:
                 return holder
             thing = holder
         return None
+
+    def key_for(self, lock: str) -> str | None:
+        """The key believed to open ``lock`` (what a note said), if any."""
+        key = self.opens.get(lock.lower())
+        if key is not None:
+            self.consult(("opens", lock.lower()))
+        return key
 
     def holder_of(self, thing: str) -> str | None:
         """The container or supporter a thing is in or on, if any."""

@@ -11,7 +11,9 @@ commands — and returns facts in the default schema with negative evidence:
   player``), and open/closed/locked states;
 - food states (sliced, diced, chopped; fried, roasted, grilled, burned; eaten);
 - the cookbook's recipe (``recipe needs tomato`` with the preparations as qualifiers) and
-  the objective's target (``player goal passkey``);
+  the objective's target (``player goal passkey``), or a person's task in its place
+  (``extra["task"]``, free wording: "Find the ruby crown");
+- what an examined note says opens what (``Key 1 opens iron door``);
 - what is no longer so: everything a complete view of the room, a supporter, an open
   container or the inventory does not show is negated, so moved things do not linger.
 
@@ -56,8 +58,10 @@ from mags.extract.textworld_text import (
     is_failure,
     parse_command,
     parse_inventory,
+    parse_key_notes,
     parse_objective,
     parse_recipe,
+    parse_task,
     room_header,
     sentences,
     split_list,
@@ -208,6 +212,7 @@ class _Step:
         admissible = extra.get("admissible_commands")
         self.affordances = affordances_of(tuple(admissible)) if admissible is not None else None
         self.inventory = extra.get("inventory")
+        self.task = str(extra.get("task") or "")
         self.facts: list[Fact] = []
         self.negations: list[Negation] = []
 
@@ -230,6 +235,7 @@ class _Step:
         self.read_recipe()
         self.read_food_feedback()
         self.read_command_effect()
+        self.read_key_notes()
         if self.affordances is None:
             self.read_action_feedback()
         else:
@@ -239,9 +245,12 @@ class _Step:
     def read_objective(self) -> None:
         if self.command is not None:
             return
-        if re.search(r"\bcook a delicious meal\b", self.feedback, re.IGNORECASE):
-            self.add(PLAYER, "goal", "meal")
-        objective = parse_objective(self.feedback.split("-=", 1)[0])
+        if self.task:  # a person's task (mags play --task) stands in for the game's own
+            objective = parse_task(self.task)
+        else:
+            if re.search(r"\bcook a delicious meal\b", self.feedback, re.IGNORECASE):
+                self.add(PLAYER, "goal", "meal")
+            objective = parse_objective(self.feedback.split("-=", 1)[0])
         if objective is None:
             return
         self.add(PLAYER, "goal", objective.target, qualifiers={"verb": objective.verb})
@@ -310,6 +319,14 @@ class _Step:
         elif cmd.verb in ("open", "close", "lock", "unlock"):
             state = {"open": "open", "close": "closed", "lock": "locked", "unlock": "closed"}
             self.add_effect(obj, "is", state[cmd.verb])
+
+    def read_key_notes(self) -> None:
+        """What a text the agent examined says opens what ("Key 1 opens the iron door")."""
+        cmd = self.command
+        if cmd is None or cmd.verb not in ("examine", "read") or self.failed:
+            return
+        for key, lock in parse_key_notes(self.feedback):
+            self.add(key, "opens", lock)
 
     def read_action_feedback(self) -> None:
         """Without admissible commands: what the feedback reveals besides the effect."""

@@ -213,6 +213,83 @@ def parse_objective(text: str) -> Objective | None:
     return None
 
 
+_TASK_VERB = re.compile(
+    r"\b(?:take|retrieve|recover|pick(?:-| )up|lift|grab|fetch|get|find|bring|collect|obtain"
+    r"|locate|steal|search for|look for)\s+(?:me\s+|us\s+)?(?:the\s+|an?\s+|some\s+|your\s+|my\s+)?",
+    re.I,
+)
+_TASK_END = re.compile(
+    r"\s+(?:from|in|inside|within|out|on|at|that|which|and|then|to|for)\b|[.!?,;:]|$", re.I
+)
+_TASK_PLACE = re.compile(
+    r"\b(?:from|in|inside|within|out of)\s+(?:the\s+)?([^.!?,;]+?)(?=\s+(?:in|of|and|then)\b|[.!?,;]|$)",
+    re.I,
+)
+
+
+def parse_task(text: str) -> Objective | None:
+    """The thing a person's task asks for, in free wording: a verb of fetching or finding
+    and the noun phrase after it; "from/in the X" names where it may be.
+
+    A game's own objective (`parse_objective`) follows the generator's sentences; a task
+    is what a person types, so it may lack the article, the full stop or the room.
+
+    Example
+    -------
+    >>> parse_task("Find the ruby crown and take it.")
+    Objective(verb='take', target='ruby crown', holder=None, room=None)
+    >>> parse_task("get Key 1 out of the blue locker")
+    Objective(verb='take', target='key 1', holder='blue locker', room=None)
+    >>> parse_task("Explore.") is None
+    True
+    """
+    match = _TASK_VERB.search(text)
+    if match is None:
+        return None
+    rest = text[match.end() :]
+    end = _TASK_END.search(rest)
+    target = rest[: end.start() if end else len(rest)].strip().lower()
+    if not target or target in ("it", "them", "everything", "something"):
+        return None
+    place = _TASK_PLACE.search(rest[len(target) :])
+    holder = place.group(1).strip().lower() if place else None
+    floor = re.search(r"\bfloor of (?:the\s+)?([^.!?,;]+)", rest, re.I)
+    if floor:  # "from the floor of the kitchen": a room, not a holder
+        return Objective("take", target, None, floor.group(1).strip().lower())
+    return Objective("take", target, holder, None)
+
+
+_OPENS = re.compile(
+    r"(?P<key>[\w][\w' -]*?)\s+"
+    r"(?:opens|unlocks|fits|is for|works on|goes with)\s+(?:the\s+)?(?P<lock>[\w][\w' -]*?)"
+    r"\s*(?:[.!?'\"]|$)",
+    re.I,
+)
+
+
+_LEAD_IN = re.compile(r"\b(?:that|which|says|reads|wrote|written)\b", re.I)
+
+
+def parse_key_notes(text: str) -> list[tuple[str, str]]:
+    """(key, lock) pairs a written text states ("Key 1 opens the iron door.").
+
+    Example
+    -------
+    >>> parse_key_notes("Scrawled on it: Key 1 opens the iron door. Nice weather.")
+    [('Key 1', 'iron door')]
+    >>> parse_key_notes("Someone noted that the golden key fits the blue locker.")
+    [('golden key', 'blue locker')]
+    """
+    pairs = []
+    for sentence in sentences(text):
+        for match in _OPENS.finditer(sentence):
+            # "Someone noted that the golden key": the name is what follows the lead-in.
+            key = _LEAD_IN.split(match.group("key"))[-1].strip()
+            key = re.sub(r"^the\s+", "", key, flags=re.I)
+            pairs.append((key, match.group("lock").strip()))
+    return pairs
+
+
 @dataclass(frozen=True)
 class Command:
     """A TextWorld command split into its verb and the names it mentions."""
