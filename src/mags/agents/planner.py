@@ -63,7 +63,9 @@ def is_key(name: str) -> bool:
         return False
     if words[-1] in KEY_NOUNS:
         return True
-    return any(w in KEY_NOUNS and LABEL.match(" ".join(words[i + 1 :])) for i, w in enumerate(words))
+    return any(
+        w in KEY_NOUNS and LABEL.match(" ".join(words[i + 1 :])) for i, w in enumerate(words)
+    )
 
 
 class PlannerPolicy:
@@ -77,12 +79,14 @@ class PlannerPolicy:
         self.key_wanted = False  # a lock blocked the way and no carried key opened it
         self.recent: deque[str] = deque(maxlen=STUCK_REPEATS)
         self.tried: dict[str, frozenset[str]] = {}  # locked thing -> keys that did not fit
+        self.examined: set[str] = set()
 
     def choose(self, world: WorldModel, admissible: Sequence[str]) -> str:
         """The next command."""
         self.dropped -= world.carried()
         self.note_tried_keys(world, admissible)
         plan = _Plan(world, admissible, self.opened, self.dropped, self.key_wanted, self.tried)
+        plan.examined = self.examined
         command = plan.best()
         if command is None or self._stuck(command):
             command = plan.fallback()
@@ -91,20 +95,29 @@ class PlannerPolicy:
             self.opened.add(command[5:])
         if command.startswith("drop "):
             self.dropped.add(command[5:])
+        if command.startswith("examine "):
+            self.examined.add(command[8:].lower())
         self.key_wanted = plan.key_wanted and not (
             command.startswith("take ") and is_key(command[5:].split(" from ")[0])
         )
         return command
 
     def note_tried_keys(self, world: WorldModel, admissible: Sequence[str]) -> None:
-        """A locked thing here that no admissible unlock opens does not take the keys we
-        carry (the game offers ``unlock X with K`` only for a K that fits)."""
+        """A closed or locked thing here that no admissible command opens or unlocks does
+        not take the keys we carry (the game offers ``unlock X with K`` only for a K that
+        fits, and ``open X`` only for what is closed and not locked)."""
         here = world.room
-        unlockable = {c.lower()[7:].split(" with ")[0] for c in admissible if c.lower().startswith("unlock ")}
+        verbs = ("unlock ", "open ")
+        openable = {
+            c.lower().split(" ", 1)[1].split(" with ")[0]
+            for c in admissible
+            if c.lower().startswith(verbs)
+        }
         for thing in world.place:
-            if world.room_of(thing, consult=False) == here and world._has(thing, "locked"):
-                if thing.lower() not in unlockable:
-                    self.tried[thing] = self.tried.get(thing, frozenset()) | world.carried()
+            shut = world._has(thing, "locked") or world._has(thing, "closed")
+            is_here = world.room_of(thing, consult=False) == here
+            if shut and is_here and thing.lower() not in openable:
+                self.tried[thing] = self.tried.get(thing, frozenset()) | world.carried()
 
     def _stuck(self, command: str) -> bool:
         """The same non-moving command again and again means a belief is wrong."""
@@ -129,6 +142,7 @@ class _Plan:
     ) -> None:
         self.key_wanted = key_wanted
         self.tried = tried if tried is not None else {}
+        self.examined: set[str] = set()
         self.w = world
         self.opened = opened
         self.dropped = dropped
@@ -406,27 +420,53 @@ class _Plan:
         else is left; open what is left here; go back to a closed container seen and not
         opened (a locked one only with keys not tried on it yet); fetch a key."""
         unlocks = sorted(c for low, c in self.adm.items() if low.startswith("unlock "))
-        if unlocks:
-            return unlocks[0]
         doors = {d.lower() for d in self.w.doors.values()}
+        return (
+            (unlocks[0] if unlocks else None)
+            or self.open_here(skip=doors)
+            or self.toward_frontier(skip_locked=True)
+            or self.open_here()
+            or self.revisit_container()
+            or self.fetch_key()
+            or self.toward_frontier(skip_locked=False)
+            or self.look_closer()
+        )
+
+    def open_here(self, skip: set[str] | frozenset[str] = frozenset()) -> str | None:
+        """Open something here not opened yet (what ``skip`` names left shut)."""
         for low, command in sorted(self.adm.items()):
-            if low.startswith("open ") and low[5:] not in doors and low[5:] not in self.opened:
+            thing = low[5:]
+            if low.startswith("open ") and thing not in skip and thing not in self.opened:
                 return command
-        path = self.w.path_to_frontier(self.room, skip_locked=True)
-        command = self.move(path[0]) if path else None
-        if command:
-            return command
-        for low, command in sorted(self.adm.items()):
-            if low.startswith("open ") and low[5:] not in self.opened:
-                return command
-        command = self.revisit_container()
-        if command:
-            return command
-        command = self.fetch_key()
-        if command:
-            return command
-        path = self.w.path_to_frontier(self.room)
+        return None
+
+    def toward_frontier(self, skip_locked: bool) -> str | None:
+        """A step toward the nearest exit not yet tried."""
+        path = self.w.path_to_frontier(self.room, skip_locked=skip_locked)
         return self.move(path[0]) if path else None
+
+    def look_closer(self) -> str | None:
+        """Everything is explored and what we look for is not found: examine what we have
+        not examined yet (a note may say which key opens what; a fixture may be a locked
+        container), here first, else in the nearest room with such a thing."""
+        carried = self.w.carried()
+        for low, command in sorted(self.adm.items()):
+            thing = low[8:]
+            held = any(thing == c.lower() for c in carried)
+            if low.startswith("examine ") and thing not in self.examined and not held:
+                return command
+        waiting = [
+            x
+            for x in self.w.place
+            if x.lower() not in self.examined
+            and x not in carried
+            and self.w.room_of(x, consult=False) not in (None, self.room)
+        ]
+        for thing in self.nearest(waiting):
+            step = self.go_to_thing(thing)
+            if step:
+                return step
+        return None
 
     def revisit_container(self) -> str | None:
         """Toward the nearest closed or locked container seen and never opened; a locked
@@ -438,10 +478,9 @@ class _Plan:
         for thing in w.place:
             if thing in doors or thing in self.opened:
                 continue
-            locked = w._has(thing, "locked")
-            if not (locked or w._has(thing, "closed")):
+            if not (w._has(thing, "locked") or w._has(thing, "closed")):
                 continue
-            if locked and not (carried - self.tried.get(thing, frozenset())):
+            if thing in self.tried and not (carried - self.tried[thing]):
                 continue
             room = w.room_of(thing, consult=False)
             if room is not None and room != self.room:

@@ -83,7 +83,9 @@ def _run(args: argparse.Namespace) -> int:
         )
     if args.max_steps < 1:
         raise InvalidInputError(f"--max-steps must be at least 1, got {args.max_steps}")
-    rows = bench_hunts(parse_seeds(args.seeds), memories, Path(args.out), args.rooms, args.max_steps)
+    rows = bench_hunts(
+        parse_seeds(args.seeds), memories, Path(args.out), args.rooms, args.max_steps
+    )
     summary = summarize(rows, " ".join(["mags", *sys.argv[1:]]) if sys.argv else "")
     (Path(args.out) / "summary.md").write_text(summary, encoding="utf-8")
     print(summary)
@@ -138,7 +140,11 @@ def summarize(rows: list[HuntRow], command: str = "") -> str:
     >>> print(summarize([row]).splitlines()[-1])
     - liquid: won 1/1; within 1.5x the walkthrough 1/1; steps / walkthrough mean 1.25, worst 1.25
     """
-    lines = [f"# Hand-made treasure hunts\n\n`{command}`\n" if command else "# Hand-made treasure hunts\n"]
+    lines = [
+        f"# Hand-made treasure hunts\n\n`{command}`\n"
+        if command
+        else "# Hand-made treasure hunts\n"
+    ]
     lines += [
         "| seed | memory | rooms | locks | walkthrough | steps | steps / walkthrough | won |",
         "|---:|---|---:|---:|---:|---:|---:|---|",
@@ -155,7 +161,9 @@ def summarize(rows: list[HuntRow], command: str = "") -> str:
         within = [r for r in won if r.ratio <= TARGET_RATIO]
         ratios = [r.ratio for r in won]
         shape = (
-            f"mean {sum(ratios) / len(ratios):.2f}, worst {max(ratios):.2f}" if ratios else "none won"
+            f"mean {sum(ratios) / len(ratios):.2f}, worst {max(ratios):.2f}"
+            if ratios
+            else "none won"
         )
         lines.append(
             f"- {memory}: won {len(won)}/{len(mine)}; within {TARGET_RATIO}x the walkthrough "

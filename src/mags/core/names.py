@@ -141,6 +141,11 @@ HEAD_SIMILARITY = 0.75
 most of a word: "cupbaord" is 0.875 of "cupboard")."""
 
 
+SHORT_WORD = 4
+"""Words this short are never typos of each other: one letter turns *old* into *gold*, *red*
+into *reed*."""
+
+
 def similarity(a: str, b: str) -> float:
     """Name similarity in [0, 1] between two keys; names that differ in a number, or whose
     last words (the head nouns: a *key* is never a *gate*) are not alike, never match.
@@ -153,6 +158,8 @@ def similarity(a: str, b: str) -> float:
     0.0
     >>> similarity("fresh laundry scented key", "fresh laundry scented gate")
     0.0
+    >>> similarity("gold coin", "old coin")  # one letter makes a short word another word
+    0.0
     """
     if a == b:
         return 1.0
@@ -160,7 +167,12 @@ def similarity(a: str, b: str) -> float:
         return 0.0
     if a.replace(" ", "") == b.replace(" ", ""):
         return 1.0
-    head_a, head_b = a.rsplit(" ", 1)[-1], b.rsplit(" ", 1)[-1]
+    words_a, words_b = a.split(), b.split()
+    if len(words_a) == len(words_b) and any(
+        x != y and min(len(x), len(y)) <= SHORT_WORD for x, y in zip(words_a, words_b, strict=True)
+    ):
+        return 0.0
+    head_a, head_b = words_a[-1], words_b[-1]
     if SequenceMatcher(None, head_a, head_b, autojunk=False).ratio() < HEAD_SIMILARITY:
         return 0.0
     return SequenceMatcher(None, a, b, autojunk=False).ratio()

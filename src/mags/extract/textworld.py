@@ -327,6 +327,11 @@ class _Step:
             return
         for key, lock in parse_key_notes(self.feedback):
             self.add(key, "opens", lock)
+        # "The steel locker looks strong. It is closed." (a locked one says so too; one
+        # that no command opens is locked, which the planner works out from the commands)
+        state = re.search(r"\bIt is (open|closed|locked)\b", self.feedback)
+        if state and cmd.obj:
+            self.add(cmd.obj, "is", state.group(1))
 
     def read_action_feedback(self) -> None:
         """Without admissible commands: what the feedback reveals besides the effect."""

@@ -215,14 +215,16 @@ def parse_objective(text: str) -> Objective | None:
 
 _TASK_VERB = re.compile(
     r"\b(?:take|retrieve|recover|pick(?:-| )up|lift|grab|fetch|get|find|bring|collect|obtain"
-    r"|locate|steal|search for|look for)\s+(?:me\s+|us\s+)?(?:the\s+|an?\s+|some\s+|your\s+|my\s+)?",
+    r"|locate|steal|search for|look for)\s+(?:me\s+|us\s+)?"
+    r"(?:the\s+|an?\s+|some\s+|your\s+|my\s+)?",
     re.I,
 )
 _TASK_END = re.compile(
     r"\s+(?:from|in|inside|within|out|on|at|that|which|and|then|to|for)\b|[.!?,;:]|$", re.I
 )
 _TASK_PLACE = re.compile(
-    r"\b(?:from|in|inside|within|out of)\s+(?:the\s+)?([^.!?,;]+?)(?=\s+(?:in|of|and|then)\b|[.!?,;]|$)",
+    r"\b(?:from|in|inside|within|out of)\s+(?:the\s+)?([^.!?,;]+?)"
+    r"(?=\s+(?:in|of|and|then)\b|[.!?,;]|$)",
     re.I,
 )
 

@@ -18,9 +18,9 @@ Example
 -------
 >>> plan = plan_hunt(3)
 >>> len(plan.rooms), plan.task
-(12, 'Find the silver chalice and take it.')
+(12, 'Find the jade idol and take it.')
 >>> plan.walkthrough[-1]
-'take silver chalice from iron locker'
+'take jade idol from strongbox'
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import random
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from mags.worlds.errors import WorldError
 
@@ -123,13 +124,20 @@ def plan_hunt(seed: int, rooms: int = 12, doors: int | None = None) -> HuntPlan:
     for index, (gate, door) in enumerate(zip(gates, door_names, strict=True)):
         before, beyond = way[gate - 1], way[gate]
         direction = parent[beyond][1]
-        reachable = _reachable(start, ways, {(before, direction)} | _later(locks, ways, way, gates[index:]))
+        reachable = _reachable(
+            start, ways, {(before, direction)} | _later(locks, ways, way, gates[index:])
+        )
         key_room = rng.choice(sorted(reachable - {before} or reachable))
         locks.append(Lock(door, before, key_names[index], key_room, direction))
     locker = rng.choice(LOCKER_NAMES)
     all_open = set(names)
     locks.append(
-        Lock(locker, treasure_room, key_names[len(gates)], rng.choice(sorted(all_open - {treasure_room})))
+        Lock(
+            locker,
+            treasure_room,
+            key_names[len(gates)],
+            rng.choice(sorted(all_open - {treasure_room})),
+        )
     )
     # A decoy: a locked cabinet with junk in it, and its own key.
     decoy_room = rng.choice(sorted(set(names) - {treasure_room}))
@@ -148,9 +156,7 @@ def plan_hunt(seed: int, rooms: int = 12, doors: int | None = None) -> HuntPlan:
         notes.append((note, where, text))
     junk = [(thing, rng.choice(names)) for thing in rng.sample(JUNK, 3)]
     junk.append(("old coin", decoy.room))  # inside the decoy cabinet
-    plan = HuntPlan(
-        seed, names, ways, [*locks, decoy], rng.choice(TREASURES), notes, junk, start
-    )
+    plan = HuntPlan(seed, names, ways, [*locks, decoy], rng.choice(TREASURES), notes, junk, start)
     plan.walkthrough = _walkthrough(plan, ways)
     return plan
 
@@ -169,19 +175,21 @@ def build_hunt(plan: HuntPlan, path: str | Path) -> Hunt:
     maker = GameMaker(options)
     rooms = {name: maker.new_room(name) for name in plan.rooms}
     gates = {(lock.room, lock.direction): lock for lock in plan.locks if lock.direction}
-    made: dict[str, object] = {}
+    made: dict[str, Any] = {}  # doors and lockers by name
+    linked: set[tuple[str, str]] = set()
     for (room, direction), other in plan.ways.items():
-        if (other, OPPOSITE[direction]) in made or (room, direction) in made:
+        if (other, OPPOSITE[direction]) in linked or (room, direction) in linked:
             continue
-        link = maker.connect(getattr(rooms[room], direction), getattr(rooms[other], OPPOSITE[direction]))
-        made[(room, direction)] = link
+        link = maker.connect(
+            getattr(rooms[room], direction), getattr(rooms[other], OPPOSITE[direction])
+        )
+        linked.add((room, direction))
         lock = gates.get((room, direction)) or gates.get((other, OPPOSITE[direction]))
         if lock is not None:
             door = maker.new_door(link, name=lock.name)
             door.add_property("locked")
             made[lock.name] = door
     maker.set_player(rooms[plan.start])
-    chests: dict[str, object] = {}
     for lock in plan.locks:
         if lock.direction is None:
             box = maker.new(type="c", name=lock.name)
@@ -194,17 +202,16 @@ def build_hunt(plan: HuntPlan, path: str | Path) -> Hunt:
             chest.add_property("closed")
             rooms[lock.key_room].add(chest)
             chest.add(key)
-            chests[lock.key_chest] = chest
         else:
             rooms[lock.key_room].add(key)
         maker.add_fact("match", key, made[lock.name])
     treasure_lock = plan.locks[-2]
     treasure = maker.new(type="o", name=plan.treasure)
-    made[treasure_lock.name].add(treasure)  # type: ignore[attr-defined]
+    made[treasure_lock.name].add(treasure)
     for thing, room in plan.junk:
         item = maker.new(type="o", name=thing)
         if thing == "old coin":
-            made["cabinet"].add(item)  # type: ignore[attr-defined]
+            made["cabinet"].add(item)
         else:
             rooms[room].add(item)
     for name, room, text in plan.notes:
@@ -221,7 +228,9 @@ def build_hunt(plan: HuntPlan, path: str | Path) -> Hunt:
 
 
 # ---------------------------------------------------------------------------- layout
-def _tree(names: list[str], rng: random.Random) -> tuple[dict[tuple[str, str], str], dict[str, tuple[str, str]]]:
+def _tree(
+    names: list[str], rng: random.Random
+) -> tuple[dict[tuple[str, str], str], dict[str, tuple[str, str]]]:
     """Rooms on grid cells, each new one beside an earlier one: a random tree of ways."""
     cell = {names[0]: (0, 0)}
     taken = {(0, 0): names[0]}
@@ -252,7 +261,9 @@ def _path_rooms(parent: dict[str, tuple[str, str]], room: str) -> list[str]:
     return path[::-1]
 
 
-def _reachable(start: str, ways: dict[tuple[str, str], str], blocked: set[tuple[str, str]]) -> set[str]:
+def _reachable(
+    start: str, ways: dict[tuple[str, str], str], blocked: set[tuple[str, str]]
+) -> set[str]:
     """Rooms reachable from ``start`` without crossing a blocked (room, direction) way."""
     seen = {start}
     queue = deque([start])
@@ -269,7 +280,9 @@ def _reachable(start: str, ways: dict[tuple[str, str], str], blocked: set[tuple[
     return seen
 
 
-def _later(locks: list[Lock], ways: dict[tuple[str, str], str], way: list[str], gates: list[int]) -> set[tuple[str, str]]:
+def _later(
+    locks: list[Lock], ways: dict[tuple[str, str], str], way: list[str], gates: list[int]
+) -> set[tuple[str, str]]:
     """The ways still locked when the lock at ``gates[0]`` is to be opened."""
     out = set()
     for gate in gates:
