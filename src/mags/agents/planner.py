@@ -97,8 +97,10 @@ class PlannerPolicy:
             self.dropped.add(command[5:])
         if command.startswith("examine "):
             self.examined.add(command[8:].lower())
+        # A key is wanted until one is taken or a lock opens (the one it was wanted for).
         self.key_wanted = plan.key_wanted and not (
-            command.startswith("take ") and is_key(command[5:].split(" from ")[0])
+            command.startswith("unlock ")
+            or (command.startswith("take ") and is_key(command[5:].split(" from ")[0]))
         )
         return command
 
@@ -285,10 +287,13 @@ class _Plan:
         command = self.take(target)
         if command:
             return command
-        # A key is taken only for a lock in front of us that no carried key opens (the
-        # object that loses a treasure hunt can be a key too).
         carried = self.w.carried()
-        if self.key_wanted or self.locked_here_without_key():
+        # A key is taken only for a lock that matters: one in front of us that no carried key
+        # opens, or, while we do not know where the target is, any lock (it may be behind
+        # it). A wrong object can lose a game, so keys are not collected for nothing.
+        lost = self.w.room_of(target, consult=False) is None
+        wanted = self.key_wanted or self.locked_here_without_key(self.w.holder_of(target))
+        if wanted or (lost and any(self.w._has(x, "locked") for x in self.w.states)):
             for low, command in sorted(self.adm.items()):
                 thing = low[5:].split(" from ")[0]
                 if low.startswith("take ") and is_key(thing) and thing not in carried:
@@ -366,11 +371,14 @@ class _Plan:
             return self.fetch_key(thing)
         return None
 
-    def locked_here_without_key(self) -> bool:
-        """A locked door or container in this room that no admissible unlock opens."""
+    def locked_here_without_key(self, holder: str | None = None) -> bool:
+        """A locked door in this room, or the target's ``holder`` here, locked, that no
+        admissible unlock opens. Other locked containers do not count: a key taken for
+        them is a risk (a wrong object can lose a game) for nothing we need yet."""
         w = self.w
         here = {door for (room, _), door in w.doors.items() if room == self.room}
-        here |= {x for x in w.place if w.room_of(x, consult=False) == self.room}
+        if holder is not None and w.room_of(holder, consult=False) == self.room:
+            here.add(holder)
         for thing in here:
             if w.is_(thing, "locked"):
                 unlock = f"unlock {thing.lower()} with "
