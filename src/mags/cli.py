@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 from mags.bench.hunts import add_hunts_command
 from mags.bench.locomo_command import add_eval_command
 from mags.core.errors import MagsError
+from mags.extract.noise_flags import add_noise_flags, noise_from_flags
 from mags.tune.command import add_tune_command
 from mags.viz.command import add_viz_command
 from mags.web.command import add_web_commands
 
 if TYPE_CHECKING:
     from mags.config import MemoryConfig
-    from mags.extract.noise import NoiseSpec
     from mags.llm.config import LLMConfig
     from mags.worlds.cache import WorldCache
 
@@ -250,25 +250,6 @@ def add_llm_flags(parser: argparse.ArgumentParser) -> None:
         help="an SQLite file of replies: repeated requests are answered from it "
         "(default: $MAGS_LLM_CACHE, else none)",
     )
-
-
-def add_noise_flags(parser: argparse.ArgumentParser) -> None:
-    """``--noise`` and ``--noise-seed``: seeded extraction errors (`mags.extract.noise`)."""
-    parser.add_argument(
-        "--noise",
-        help="seeded extraction errors: a level L (drop=L, false=L, swap=L/2) or "
-        "drop=P,false=Q,swap=R (per fact)",
-    )
-    parser.add_argument(
-        "--noise-seed", type=int, default=0, help="seed of the noise (default %(default)s)"
-    )
-
-
-def noise_from_flags(args: argparse.Namespace) -> NoiseSpec | None:
-    """The regime ``--noise`` names, or None without the flag."""
-    from mags.extract.noise import parse_noise
-
-    return parse_noise(args.noise) if args.noise else None
 
 
 def endpoint_from_flags(args: argparse.Namespace, what: str) -> LLMConfig:

@@ -45,7 +45,7 @@ from typing import Any, Protocol
 
 from mags.config import MemoryConfig
 from mags.core.errors import ExtractionError, InvalidInputError, MagsError
-from mags.core.model import Fact, Negation
+from mags.core.model import Fact, FactView, Negation
 from mags.core.names import name_key
 from mags.core.schema import RelationSchema, default_schema
 from mags.extract.base import Extraction, ExtractionContext, Extractor
@@ -103,9 +103,10 @@ class AgentMemory(Protocol):
         ``full-history``, the everything baseline)."""
         ...
 
-    def use(self, fact_ids: Sequence[int], t: float) -> None:
-        """The policy acted on these facts (and on any context this memory gave it since
-        the last call): reinforce them. Memories that do not weigh facts ignore it."""
+    def use(self, fact_ids: Sequence[int], t: float, command: str | None = None) -> None:
+        """The policy acted on these facts, and, of the context this memory gave it since
+        the last call, on what its ``command`` names (all of it when no command is given):
+        reinforce them. Memories that do not weigh facts ignore it."""
         ...
 
     def size(self) -> int:
@@ -182,7 +183,7 @@ class LiquidMemory:
             path, config=config or MemoryConfig(), schema=schema, extractor=extractor
         )
         self.seen_events = 0
-        self.recalled: list[int] = []  # facts of contexts given since the last `use`
+        self.recalled: list[FactView] = []  # facts of contexts given since the last `use`
 
     def update(self, text: str, t: float, extra: Mapping[str, Any]) -> None:
         # An extractor that fails (an LLM's unusable reply) leaves the episode kept and the
@@ -200,16 +201,33 @@ class LiquidMemory:
         ]
 
     def context(self, query: str, t: float, budget_tokens: int) -> str:
-        recall = self.memory.recall(query, t=t, budget_tokens=budget_tokens)
-        self.recalled += [f.id for f in recall.facts]
+        recall = self.memory.recall(query, t=t, budget_tokens=budget_tokens, sources=("facts",))
+        self.recalled += recall.facts
         return recall.text
 
-    def use(self, fact_ids: Sequence[int], t: float) -> None:
-        # `Memory.use` skips facts archived since they were read.
-        ids = [*fact_ids, *self.recalled]
+    def use(self, fact_ids: Sequence[int], t: float, command: str | None = None) -> None:
+        # Only the recalled facts the command acted on are used: reinforcing everything put
+        # in a prompt makes what was recalled once win every later recall (measured with
+        # mags eval sufficiency: the newest room's exits lost to rooms long left).
+        if command is None:
+            acted = [view.id for view in self.recalled]
+        else:
+            acted = self._named_by(self.recalled, command)
+        ids = [*fact_ids, *acted]
         self.recalled = []
         if ids:
             self.memory.use(ids, t)
+
+    @staticmethod
+    def _named_by(recalled: Sequence[FactView], command: str) -> list[int]:
+        """The recalled facts whose subject or object the command names."""
+        words = set(command.lower().split())
+        return [
+            view.id
+            for view in recalled
+            if set(view.subject.lower().split()) <= words
+            or set(view.object.lower().split()) <= words
+        ]
 
     def graph(self, t: float) -> dict[str, list[dict[str, Any]]]:
         """The active graph, compact: nodes (name, kind) and edges with their strength.
@@ -295,7 +313,7 @@ class StepMemory:
         transcript = "\n\n".join(text for text, _ in self.steps)
         return transcript if self.name == "full-history" else _clip(transcript, budget_tokens)
 
-    def use(self, fact_ids: Sequence[int], t: float) -> None:
+    def use(self, fact_ids: Sequence[int], t: float, command: str | None = None) -> None:
         pass  # text memories do not weigh what they keep
 
     def size(self) -> int:
@@ -412,7 +430,7 @@ class FactStoreMemory:
     def context(self, query: str, t: float, budget_tokens: int) -> str:
         return _fact_lines(self.beliefs(t), budget_tokens)
 
-    def use(self, fact_ids: Sequence[int], t: float) -> None:
+    def use(self, fact_ids: Sequence[int], t: float, command: str | None = None) -> None:
         pass  # the probes' baselines keep every fact alike
 
     def size(self) -> int:
@@ -530,7 +548,7 @@ class LatestSlotMemory:
     def context(self, query: str, t: float, budget_tokens: int) -> str:
         return _fact_lines(self.beliefs(t), budget_tokens)
 
-    def use(self, fact_ids: Sequence[int], t: float) -> None:
+    def use(self, fact_ids: Sequence[int], t: float, command: str | None = None) -> None:
         if self.evict != "lru":
             return  # nothing to reinforce: no strengths, and random eviction ignores use
         for fact_id in fact_ids:

@@ -470,11 +470,7 @@ class _Plan:
             and x not in carried
             and self.w.room_of(x, consult=False) not in (None, self.room)
         ]
-        for thing in self.nearest(waiting):
-            step = self.go_to_thing(thing)
-            if step:
-                return step
-        return None
+        return self.walk_to_nearest(waiting)
 
     def revisit_container(self) -> str | None:
         """Toward the nearest closed or locked container seen and never opened; a locked
@@ -493,8 +489,15 @@ class _Plan:
             room = w.room_of(thing, consult=False)
             if room is not None and room != self.room:
                 waiting.append(thing)
-        for thing in self.nearest(waiting):
-            command = self.go_to_thing(thing)
+        return self.walk_to_nearest(waiting)
+
+    def walk_to_nearest(self, things: Sequence[str]) -> str | None:
+        """A step toward the nearest of ``things`` whose room a known way leads to (never
+        an exploration: these are what exploring falls back on)."""
+        for thing in self.nearest(things):
+            room = self.w.room_of(thing, consult=False)
+            path = self.w.path(self.room, room) if room else None
+            command = self.move(path[0]) if path else None
             if command:
                 return command
         return None

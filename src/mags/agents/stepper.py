@@ -150,7 +150,7 @@ class AgentStepper:
             decision = self.policy.act(observation, self.memory, t)
             policy_ms = 1000.0 * (time.perf_counter() - clock)
             clock = time.perf_counter()
-            self.memory.use(decision.used_facts, t)
+            self.memory.use(decision.used_facts, t, decision.command)
             memory_ms += 1000.0 * (time.perf_counter() - clock)
         events = self.memory.new_events()
         self.last = StepRecord(t, observation, decision, events, memory_ms, policy_ms, env_ms)

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from mags.bench.extraction_command import add_extraction_command
+from mags.bench.sufficiency_command import add_sufficiency_command
 from mags.core.errors import InvalidInputError
 
 LOCOMO_HELP = (
@@ -88,6 +89,7 @@ def add_eval_command(
     )
     rules.set_defaults(run=run_chat_rules)
     add_extraction_command(benchmarks, add_llm_flags)
+    add_sufficiency_command(benchmarks)
 
 
 def run_chat_rules(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ as compact lines, episodes dated and in time order, until the budget is spent.
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -115,6 +116,9 @@ def seed_entities(graph: LiquidGraph, query: str, max_seeds: int) -> dict[int, f
     entities = graph.entities
     if any(entities[eid].kind != "state" for eid in scores):
         scores = {eid: s for eid, s in scores.items() if entities[eid].kind != "state"}
+    # The fan effect: a hub the query names (a direction every room has an exit to) says
+    # less about what is wanted than a name with few facts; its weight is shared among them.
+    scores = {eid: s / math.sqrt(max(1, len(active[eid]))) for eid, s in scores.items()}
     best = heapq.nlargest(max_seeds, scores.items(), key=lambda kv: (kv[1], -kv[0]))
     top = best[0][1] if best else 1.0
     return {eid: score / top for eid, score in best}

@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from mags.extract.noise_flags import add_noise_flags, noise_from_flags
+
 SAMPLERS = ("tpe", "cmaes", "grid", "coordinate")
 PRUNERS = ("median", "none")
 OBJECTIVES = ("play", "belief", "multi")
@@ -35,7 +37,9 @@ def add_tune_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
         "plots and OUT/summary.md. See docs/tuning.md.",
     )
     tune.add_argument("--track", required=True, help="the track, e.g. kitchen-difficult")
-    tune.add_argument("--seeds", required=True, help="search seeds, e.g. 1-40 or 1001-1010")
+    tune.add_argument(
+        "--seeds", required=True, help="search seeds, development ones (1-999), e.g. 1-40"
+    )
     tune.add_argument(
         "--holdout",
         help=f"held-out seeds, never searched (default: the {HOLDOUT_COUNT} after --seeds)",
@@ -74,6 +78,7 @@ def add_tune_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
     tune.add_argument("--seed", type=int, default=0, help="sampler seed (default 0)")
     tune.add_argument("--out", default="tune-out", help="output folder (default tune-out)")
     tune.add_argument("--cache", help="world cache folder (default: $MAGS_CACHE/worlds)")
+    add_noise_flags(tune)
     tune.set_defaults(run=_run_tune)
 
 
@@ -93,6 +98,8 @@ def _run_tune(args: argparse.Namespace) -> int:
         capacity_budget=args.capacity_budget,
         probe_steps=args.probe_steps,
         parameters=check_names(args.params.split(",")) if args.params else (),
+        noise=noise_from_flags(args),
+        noise_seed=args.noise_seed,
     )
     return tune_command(
         args.track,

@@ -44,6 +44,7 @@ from typing import Any, Literal
 from mags.agents.play import PlaySpec, play_game
 from mags.config import MemoryConfig
 from mags.core.errors import InvalidInputError
+from mags.extract.noise import NoiseSpec, regime
 from mags.probes.runner import ProbeSpec, probe_game
 from mags.tune.command import OBJECTIVES
 from mags.tune.space import DYNAMICS
@@ -122,6 +123,9 @@ class Objective:
     capacity_budget: int = 20
     probe_steps: int = 100
     parameters: tuple[str, ...] = field(default=())
+    noise: NoiseSpec | None = None
+    """Seeded extraction errors every game of the study is played or probed under."""
+    noise_seed: int = 0
 
     def __post_init__(self) -> None:
         if self.name not in OBJECTIVES:
@@ -194,16 +198,18 @@ class Objective:
         )
 
     def formula(self) -> str:
-        """The loss as a line of text, with the weights filled in."""
+        """The loss as a line of text, with the weights (and the noise regime) filled in."""
+        noisy = f", extraction noise {regime(self.noise, self.noise_seed)}" if self.noise else ""
         if self.name == "belief":
             return (
-                f"1 - F1 (random policy, {self.probe_steps} steps, capacity {self.capacity_budget})"
+                f"1 - F1 (random policy, {self.probe_steps} steps, capacity "
+                f"{self.capacity_budget}{noisy})"
             )
         score = f"(1 - normalized_score) + {self.a} * steps / walkthrough_steps"
         facts = f"active_facts / {self.fact_scale:g}"
         if self.name == "multi":
-            return f"minimize ({score}, {facts}); scalar: the play loss with b = {self.b}"
-        return f"{score} + {self.b} * {facts}"
+            return f"minimize ({score}, {facts}); scalar: the play loss with b = {self.b}{noisy}"
+        return f"{score} + {self.b} * {facts}{noisy}"
 
 
 BELIEF_DYNAMICS = tuple(name for name in DYNAMICS if name not in ("capacity", "eta_use"))
@@ -232,12 +238,23 @@ def measure_game(
     """Play (``play``, ``multi``) or probe (``belief``) one game under `config`."""
     started = time.perf_counter()
     if objective.name == "belief":
-        spec = ProbeSpec(track, seed, "liquid", "random", steps=objective.probe_steps)
-        probe = probe_game(spec, cache, config.with_changes(**objective.fixed()))
+        probe_spec = ProbeSpec(
+            track,
+            seed,
+            "liquid",
+            "random",
+            steps=objective.probe_steps,
+            noise=objective.noise,
+            noise_seed=objective.noise_seed,
+        )
+        probe = probe_game(probe_spec, cache, config.with_changes(**objective.fixed()))
         return GameMeasure(
             seed, f1=probe.f1, steps=probe.steps, wall_s=time.perf_counter() - started
         )
-    result = play_game(PlaySpec(track, seed, "planner", "liquid"), cache=cache, config=config)
+    spec = PlaySpec(
+        track, seed, "planner", "liquid", noise=objective.noise, noise_seed=objective.noise_seed
+    )
+    result = play_game(spec, cache=cache, config=config)
     return GameMeasure(
         seed,
         normalized_score=result.normalized_score,

@@ -38,6 +38,7 @@ from mags.tune.report import hide_password, write_plots, write_summary
 from mags.tune.study import RunRecord, TuneSpec, default_storage, open_study, run_study
 from mags.worlds.cache import WorldCache
 from mags.worlds.generate import make_games
+from mags.worlds.seeds import REPORTING_SEEDS
 from mags.worlds.tracks import get_track
 
 BEST_FILE = "best.toml"
@@ -45,7 +46,14 @@ BEST_FILE = "best.toml"
 
 def holdout_seeds(given: Sequence[int] | None, search: Sequence[int]) -> list[int]:
     """The held-out seeds: as given, else the `HOLDOUT_COUNT` after the search seeds;
-    sharing a seed with the search is an error."""
+    sharing a seed with the search, or searching on the reporting seeds, is an error."""
+    reporting = sorted(set(search) & set(REPORTING_SEEDS))
+    if reporting:
+        raise InvalidInputError(
+            f"--seeds includes {_span(reporting)}, reporting seeds (1001-1020): a study that "
+            "searches on them reports figures it was fitted to. Search on development seeds "
+            "and hold the reporting ones out, e.g. --seeds 1-40 --holdout 1001-1020"
+        )
     seeds = list(given) if given else list(range(max(search) + 1, max(search) + 1 + HOLDOUT_COUNT))
     shared = sorted(set(seeds) & set(search))
     if shared:

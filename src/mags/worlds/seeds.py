@@ -12,6 +12,9 @@ MAX_SEED = 2**32 - 1
 MAX_SEEDS = 100_000
 """A guard against typos such as ``1-10000000``."""
 
+REPORTING_SEEDS = range(1001, 1021)
+"""The seeds figures are reported on; development (and any search) uses 1-999."""
+
 
 def parse_seeds(text: str) -> list[int]:
     """Parse a comma-separated list of seeds and inclusive ranges, in order, without repeats.
