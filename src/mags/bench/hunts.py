@@ -83,10 +83,12 @@ def _run(args: argparse.Namespace) -> int:
         )
     if args.max_steps < 1:
         raise InvalidInputError(f"--max-steps must be at least 1, got {args.max_steps}")
-    rows = bench_hunts(
+    rows, skipped = bench_hunts(
         parse_seeds(args.seeds), memories, Path(args.out), args.rooms, args.max_steps
     )
     summary = summarize(rows, " ".join(["mags", *sys.argv[1:]]) if sys.argv else "")
+    if skipped:
+        summary += f"\n- not compiled by Inform 7 (skipped): hunts {', '.join(map(str, skipped))}"
     (Path(args.out) / "summary.md").write_text(summary, encoding="utf-8")
     print(summary)
     return 0
@@ -94,17 +96,28 @@ def _run(args: argparse.Namespace) -> int:
 
 def bench_hunts(
     seeds: list[int], memories: list[str], out: Path, rooms: int, max_steps: int
-) -> list[HuntRow]:
-    """Build and play every hunt; one log line per game (to stderr)."""
+) -> tuple[list[HuntRow], list[int]]:
+    """Build and play every hunt (one log line per game, to stderr); the rows and the seeds
+    whose games Inform 7 would not compile."""
     from mags.agents.play import PlaySpec, play_game
+    from mags.worlds.errors import WorldError
     from mags.worlds.hunts import build_hunt, plan_hunt
 
     out.mkdir(parents=True, exist_ok=True)
     rows: list[HuntRow] = []
+    skipped: list[int] = []
     with (out / "results.jsonl").open("w", encoding="utf-8") as results:
         for n, seed in enumerate(seeds, 1):
             plan = plan_hunt(seed, rooms)
-            hunt = build_hunt(plan, out / "games" / f"hunt-{seed}.z8")
+            try:
+                hunt = build_hunt(plan, out / "games" / f"hunt-{seed}.z8")
+            except WorldError as exc:
+                print(
+                    f"[{n}/{len(seeds)}] hunt {seed} skipped: {exc}".splitlines()[0],
+                    file=sys.stderr,
+                )
+                skipped.append(seed)
+                continue
             for memory in memories:
                 spec = PlaySpec(str(hunt.path), None, "planner", memory, max_steps, task=hunt.task)
                 result = play_game(spec)
@@ -128,7 +141,9 @@ def bench_hunts(
                     file=sys.stderr,
                     flush=True,
                 )
-    return rows
+    if skipped:
+        print(f"hunts not compiled (skipped): {', '.join(map(str, skipped))}", file=sys.stderr)
+    return rows, skipped
 
 
 def summarize(rows: list[HuntRow], command: str = "") -> str:
