@@ -17,6 +17,7 @@ from mags.viz.command import add_viz_command
 from mags.web.command import add_web_commands
 
 if TYPE_CHECKING:
+    from mags.agents.capacity import Capacity
     from mags.config import MemoryConfig
     from mags.llm.config import LLMConfig
     from mags.worlds.cache import WorldCache
@@ -89,7 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="liquid, no-decay, latest-slot, append-only, one-per-relation; comma-separated "
         "for several",
     )
-    probe.add_argument("--capacity", type=int, help="liquid memory's capacity in active facts")
+    probe.add_argument(
+        "--capacity",
+        help="the memory's capacity: facts (e.g. 40) or a share of the game's true state "
+        "(e.g. 25%%); liquid, capacity, lru and random-evict honour it",
+    )
     probe.add_argument(
         "--extractor",
         default="rules",
@@ -129,6 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
     grid.add_argument("--max-steps", type=int, help="step budget (default: each track's)")
     grid.add_argument("--cache", help="world cache folder (default: $MAGS_CACHE/worlds)")
     add_noise_flags(grid)
+    grid.add_argument(
+        "--capacity",
+        help="every memory's capacity: facts (e.g. 40) or a share of each game's true state "
+        "(e.g. 25%%)",
+    )
     add_llm_flags(grid)
     grid.add_argument(
         "--llm-replay",
@@ -161,6 +171,11 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--json", action="store_true", help="print the result as one JSON object")
     play.add_argument("--quiet", action="store_true", help="a progress bar instead of the game")
     play.add_argument("--cache", help="world cache folder (default: $MAGS_CACHE/worlds)")
+    play.add_argument(
+        "--capacity",
+        help="the memory's capacity: facts (e.g. 40) or a share of the game's true state "
+        "(e.g. 25%%)",
+    )
     play.add_argument(
         "--task",
         help='what to do, in your words (e.g. "Find the ruby crown and take it"); it stands '
@@ -252,6 +267,13 @@ def add_llm_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def capacity_from_flags(args: argparse.Namespace) -> Capacity | None:
+    """The capacity ``--capacity`` names, or None without the flag."""
+    from mags.agents.capacity import Capacity
+
+    return Capacity.parse(args.capacity) if args.capacity else None
+
+
 def endpoint_from_flags(args: argparse.Namespace, what: str) -> LLMConfig:
     """The endpoint the ``--llm-*`` flags name, each falling back to the environment; the
     error says that ``what`` needs one when neither does."""
@@ -329,7 +351,7 @@ def _run_probe(args: argparse.Namespace) -> int:
         strategies=args.strategy,
         policy=args.policy,
         steps=args.steps,
-        capacity=args.capacity,
+        capacity=capacity_from_flags(args),
         as_json=args.json,
         plot=args.plot,
         workers=args.workers,
@@ -363,6 +385,7 @@ def _run_bench(args: argparse.Namespace) -> int:
         llm_replay=args.llm_replay,
         noise=noise_from_flags(args),
         noise_seed=args.noise_seed,
+        capacity=capacity_from_flags(args),
     )
 
 
@@ -387,6 +410,7 @@ def _run_play(args: argparse.Namespace) -> int:
         environ=os.environ,
         noise=noise_from_flags(args),
         noise_seed=args.noise_seed,
+        capacity=capacity_from_flags(args),
         task=args.task,
     )
 

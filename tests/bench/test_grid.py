@@ -288,3 +288,17 @@ def test_bench_noise_is_part_of_each_cell_key(world_cache: WorldCache, tmp_path:
     assert "--noise drop=0.3,false=0.3,swap=0.15 --noise-seed 4" in summary
     assert main([*base, "--noise", "0.3", "--noise-seed", "4"]) == 0  # resumed: no new row
     assert len(_lines(out / RESULTS_FILE)) == 2
+
+
+def test_bench_capacity_is_part_of_each_cell_key(world_cache: WorldCache, tmp_path: Path) -> None:
+    """A capped run is its own cell; a share resolves per game to facts of its true state."""
+    out = tmp_path / "out"
+    args = ["--tracks", "tiny", "--seeds", "1", "--memories", "lru", "--max-steps", "20"]
+    base = ["bench", *args, "--out", str(out), "--cache", str(world_cache.root)]
+    assert main([*base, "--capacity", "50%"]) == 0
+    assert main([*base, "--capacity", "12"]) == 0
+    rows = _lines(out / RESULTS_FILE)
+    assert rows[0]["config_hash"] != rows[1]["config_hash"]
+    assert rows[1]["capacity"] == 12 and rows[1]["active_facts"] <= 12
+    assert rows[0]["capacity"] >= 10 and rows[0]["active_facts"] <= rows[0]["capacity"]
+    assert "--capacity 12" in (out / SUMMARY_FILE).read_text(encoding="utf-8")  # the last run

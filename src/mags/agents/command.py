@@ -23,6 +23,7 @@ from mags.worlds.cache import WorldCache
 from mags.worlds.env import Observation
 
 if TYPE_CHECKING:
+    from mags.agents.capacity import Capacity
     from mags.llm.client import LLMClient
     from mags.llm.config import LLMConfig
 
@@ -47,6 +48,7 @@ def play_command(
     noise: NoiseSpec | None = None,
     noise_seed: int = 0,
     task: str | None = None,
+    capacity: Capacity | None = None,
 ) -> int:
     """Play and render; returns the exit status.
 
@@ -64,7 +66,7 @@ def play_command(
         raise InvalidInputError(f"--max-steps must be at least 1, got {max_steps}")
     if task is not None and not task.strip():
         raise InvalidInputError('--task is empty; say what to do, e.g. --task "Find the coin"')
-    spec = PlaySpec(game, seed, policy, memory, max_steps, noise, noise_seed, task)
+    spec = PlaySpec(game, seed, policy, memory, max_steps, noise, noise_seed, task, capacity)
     with ExitStack() as stack:
         llm = None
         if policy == "llm" or memory == "summary":

@@ -609,7 +609,7 @@ def make_memory(
     config: MemoryConfig | None = None,
     *,
     window: int = DEFAULT_WINDOW,
-    capacity: int = DEFAULT_CAPACITY,
+    capacity: int | None = None,
     summarizer: Summarizer | None = None,
     path: str | Path | None = None,
     extractor: Extractor | None = None,
@@ -619,9 +619,11 @@ def make_memory(
     The liquid variants keep their graph in the SQLite file ``path`` when it is given
     (in memory otherwise); the other variants ignore it. ``extractor`` reads the steps
     (default: `TextWorldExtractor`; an `mags.extract.llm.LLMExtractor` for the noisy,
-    real-LLM regime).
+    real-LLM regime). The ``capacity`` variant and the capacity baselines hold ``capacity``
+    facts, else the config's capacity, else `DEFAULT_CAPACITY`.
     """
     config = config or MemoryConfig()
+    capacity = capacity or config.capacity or DEFAULT_CAPACITY
     x = extractor
     if name == "liquid":
         return LiquidMemory(config, path=path, extractor=x)
@@ -653,10 +655,8 @@ def make_memory(
     if name == "latest-slot":
         return LatestSlotMemory(x)
     if name in ("lru", "random-evict"):
-        # The capacity baselines, at the capacity variant's budget unless one is configured.
-        limit = config.capacity if config.capacity is not None else capacity
         evict = "lru" if name == "lru" else "random"
-        return LatestSlotMemory(x, name=name, capacity=limit, evict=evict)
+        return LatestSlotMemory(x, name=name, capacity=capacity, evict=evict)
     if name in ("append-only", "one-per-relation"):
         return FactStoreMemory(name, x)
     raise ValueError(f"unknown memory {name!r}; choose one of {', '.join(MEMORY_VARIANTS)}")

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from mags.agents.capacity import Capacity
 from mags.agents.memories import AgentMemory, LiquidMemory, Summarizer, make_memory
 from mags.agents.policies import ChatModel, Decision, make_policy
 from mags.agents.stepper import AgentStepper, StepRecord
@@ -26,6 +27,7 @@ from mags.config import MemoryConfig
 from mags.extract.base import Extractor
 from mags.extract.noise import NoiseSpec, noisy, regime
 from mags.extract.textworld import TextWorldExtractor
+from mags.probes.beliefs import true_state_size
 from mags.worlds.cache import WorldCache
 from mags.worlds.env import Evaluator, Observation, open_game
 from mags.worlds.truth import TrueFact
@@ -54,12 +56,15 @@ class PlaySpec:
     noise_seed: int = 0
     task: str | None = None
     """A person's task in free words (``mags play --task``); None: the game's objective."""
+    capacity: Capacity | None = None
+    """The memory's capacity (facts, or a share of the game's true state); None: its own."""
 
     def describe(self) -> str:
         """A short label."""
         where = f"{self.game} seed {self.seed}" if self.seed is not None else self.game
         noisy = f", noise {self.noise.label()}" if self.noise and not self.noise.silent else ""
-        return f"{where}: {self.policy} + {self.memory}{noisy}"
+        capped = f", capacity {self.capacity.label()}" if self.capacity else ""
+        return f"{where}: {self.policy} + {self.memory}{noisy}{capped}"
 
     def extractor(self) -> Extractor | None:
         """The noisy extractor this game's memory reads with (None: the default one)."""
@@ -98,6 +103,8 @@ class PlayResult:
     wall_s: float
     noise: str = ""
     """The noise regime and seed (``drop=0.2,false=0.2,swap=0.1,seed=0``); empty: none."""
+    capacity: int | None = None
+    """The capacity the memory played under, in facts (resolved from a share); None: none."""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able dict."""
@@ -151,7 +158,14 @@ def play_game(
     summary_usage = _usage(summarizer)
     cost = _StepCost(summarizer, llm)
     env, evaluator = open_game(spec.game, spec.seed, cache=cache)
-    memory = make_memory(spec.memory, config, summarizer=summarizer, extractor=spec.extractor())
+    capacity = None
+    if spec.capacity is not None:
+        env.reset()  # the true state is known once the game runs (the stepper resets again)
+        capacity = spec.capacity.resolve(true_state_size(evaluator.facts()))
+        config = (config or MemoryConfig()).with_changes(capacity=capacity)
+    memory = make_memory(
+        spec.memory, config, capacity=capacity, summarizer=summarizer, extractor=spec.extractor()
+    )
     policy = make_policy(spec.policy, spec.seed, model)
     budget = spec.max_steps or evaluator.step_budget or DEFAULT_MAX_STEPS
     log = Trace(trace)
@@ -190,6 +204,7 @@ def play_game(
             policy=spec.policy,
             memory=spec.memory,
             noise=regime(spec.noise, spec.noise_seed),
+            capacity=capacity,
             score=observation.score,
             max_score=evaluator.max_score,
             normalized_score=observation.score / evaluator.max_score if evaluator.max_score else 0,

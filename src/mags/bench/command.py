@@ -28,6 +28,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from mags.agents.capacity import Capacity
 from mags.agents.memories import MEMORY_VARIANTS
 from mags.agents.policies import POLICIES
 from mags.bench.grid import RunContext, expand_grid, run_grid
@@ -117,6 +118,7 @@ def _command_line(
     llm_replay: bool = False,
     noise: NoiseSpec | None = None,
     noise_seed: int = 0,
+    capacity: Capacity | None = None,
 ) -> str:
     parts = ["mags", "bench", "--tracks", tracks]
     parts += ["--seeds", seeds] if seeds else []
@@ -128,6 +130,7 @@ def _command_line(
     parts += ["--llm-replay"] if llm_replay else []
     if noise is not None and not noise.silent:
         parts += ["--noise", noise.label(), "--noise-seed", str(noise_seed)]
+    parts += ["--capacity", capacity.label()] if capacity else []
     if llm is not None:  # the API key is never written into a report
         parts += ["--llm-base-url", llm.base_url, "--llm-model", llm.model]
     return shlex.join(parts)
@@ -148,6 +151,7 @@ def bench_command(
     llm_replay: bool = False,
     noise: NoiseSpec | None = None,
     noise_seed: int = 0,
+    capacity: Capacity | None = None,
 ) -> int:
     """`mags bench`: validate, run the grid with a progress bar, write the summary and plots.
 
@@ -182,6 +186,7 @@ def bench_command(
         llm_replay=llm_replay,
         noise=noise,
         noise_seed=noise_seed,
+        capacity=capacity,
     )
     out_dir = Path(out)
     progress = Progress(
@@ -246,6 +251,7 @@ def bench_command(
             llm_replay,
             noise,
             noise_seed,
+            capacity,
         ),
         date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         git_revision=context.git_revision,

@@ -36,6 +36,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
+from mags.agents.capacity import Capacity
 from mags.agents.play import DEFAULT_MAX_STEPS, PlayResult, PlaySpec, play_game
 from mags.bench.replay import REPLAY_MODEL, replay_actions, replay_client
 from mags.bench.results import (
@@ -66,10 +67,19 @@ class Cell:
     memory: str
     max_steps: int | None = None
 
-    def spec(self, noise: NoiseSpec | None = None, noise_seed: int = 0) -> PlaySpec:
-        """What `play_game` plays (through ``noise``, if given)."""
+    def spec(
+        self, noise: NoiseSpec | None = None, noise_seed: int = 0, capacity: Capacity | None = None
+    ) -> PlaySpec:
+        """What `play_game` plays (through ``noise`` and under ``capacity``, if given)."""
         return PlaySpec(
-            self.game, self.seed, self.policy, self.memory, self.max_steps, noise, noise_seed
+            self.game,
+            self.seed,
+            self.policy,
+            self.memory,
+            self.max_steps,
+            noise,
+            noise_seed,
+            capacity=capacity,
         )
 
     def key(self, config_hash: str) -> CellKey:
@@ -170,6 +180,8 @@ class RunContext:
     noise: NoiseSpec | None = None
     """Seeded extraction errors for every game (`mags.extract.noise`); part of the hash."""
     noise_seed: int = 0
+    capacity: Capacity | None = None
+    """Every memory's capacity (facts or a share of the true state); part of the hash."""
 
     @classmethod
     def make(
@@ -181,11 +193,15 @@ class RunContext:
         llm_replay: bool = False,
         noise: NoiseSpec | None = None,
         noise_seed: int = 0,
+        capacity: Capacity | None = None,
     ) -> RunContext:
         """A context for `config` (default: the defaults) at this checkout's revision."""
         config = config or MemoryConfig()
         root = str(cache_root) if cache_root is not None else None
-        label = "|".join(filter(None, (llm_label(llm, llm_replay), regime(noise, noise_seed))))
+        capped = f"capacity={capacity.label()}" if capacity else None
+        label = "|".join(
+            filter(None, (llm_label(llm, llm_replay), regime(noise, noise_seed), capped))
+        )
         return cls(
             config,
             config_hash(config, label or None),
@@ -195,6 +211,7 @@ class RunContext:
             llm_replay,
             noise,
             noise_seed,
+            capacity,
         )
 
     @property
@@ -263,7 +280,7 @@ def run_cell(cell: Cell, context: RunContext) -> Row:
     cache = WorldCache(context.cache_root) if context.cache_root else None
     try:
         with _llm_client(cell, context, cache) as llm:
-            spec = cell.spec(context.noise, context.noise_seed)
+            spec = cell.spec(context.noise, context.noise_seed, context.capacity)
             result = play_game(spec, cache=cache, config=context.config, llm=llm)
     except MagsError as exc:
         return failed_row(cell, context, str(exc), started_at)

@@ -187,10 +187,20 @@ def run_sufficiency(
     cache: WorldCache | None = None,
 ) -> dict[str, Tally]:
     """Every game of every track; a log line per game (to stderr)."""
+    from mags.worlds.generate import make_games
+    from mags.worlds.tracks import get_track
+
     totals: dict[str, Tally] = {}
     for track in tracks:
         total = totals.setdefault(track, Tally())
-        for seed in seeds:
+        made = make_games(get_track(track), list(seeds), cache=cache or WorldCache.default())
+        for result in made:
+            if result.status == "skipped":
+                print(
+                    f"sufficiency: {track} seed {result.seed} is skipped: {result.reason}",
+                    file=sys.stderr,
+                )
+        for seed in [r.seed for r in made if r.status != "skipped"]:
             tally = game_sufficiency(track, seed, memories, budgets, cache)
             total.merge(tally)
             shares = ", ".join(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 Atom = tuple[str, tuple[str, ...]]
 """A ground predicate: name and argument names (lower case; ``P`` player, ``I`` inventory)."""
@@ -204,3 +205,9 @@ def score(beliefs: set[Atom], truth: set[Atom], scope: Scope) -> BeliefScore:
         if slot is not None and slot in true_slots:
             stale += 1
     return BeliefScore(len(believed), len(truth_in), len(believed & truth_in), stale)
+
+
+def true_state_size(facts: Iterable[Any]) -> int:
+    """How many atoms of the memory's schema a true state holds (`TrueFact`s in), what a
+    relative capacity (``--capacity 25%``) is a share of."""
+    return len(truth_atoms((f.predicate, f.args) for f in facts))

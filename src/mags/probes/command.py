@@ -9,6 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+from mags.agents.capacity import Capacity
 from mags.config import MemoryConfig
 from mags.core.errors import InvalidInputError
 from mags.extract.noise import NoiseSpec
@@ -28,7 +29,7 @@ def probe_command(
     strategies: str = "liquid",
     policy: str = "walkthrough",
     steps: int | None = None,
-    capacity: int | None = None,
+    capacity: Capacity | None = None,
     as_json: bool = False,
     plot: str | None = None,
     workers: int = 1,

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mags.agents.capacity import Capacity
 from mags.agents.memories import make_memory
 from mags.agents.steps import step_extra, step_text, visible_names
 from mags.config import MemoryConfig
@@ -29,7 +30,14 @@ from mags.extract.llm import LLMExtractor
 from mags.extract.noise import NoiseSpec, noisy, regime
 from mags.extract.textworld import TextWorldExtractor
 from mags.llm import LLMClient, LLMConfig
-from mags.probes.beliefs import BeliefScore, Scope, beliefs_from_facts, score, truth_atoms
+from mags.probes.beliefs import (
+    BeliefScore,
+    Scope,
+    beliefs_from_facts,
+    score,
+    true_state_size,
+    truth_atoms,
+)
 from mags.worlds.cache import WorldCache
 from mags.worlds.env import Observation, open_game
 
@@ -62,7 +70,8 @@ class ProbeSpec:
     strategy: str
     policy: str
     steps: int | None = None
-    capacity: int | None = None
+    capacity: Capacity | None = None
+    """The memory's capacity (facts, or a share of the game's true state at the start)."""
     llm: LLMConfig | None = None
     """When set, an `LLMExtractor` over this endpoint reads the steps instead of the rules."""
     noise: NoiseSpec | None = None
@@ -117,8 +126,6 @@ def probe_game(
     if spec.policy not in POLICIES:
         raise ValueError(f"unknown policy {spec.policy!r}; choose one of {', '.join(POLICIES)}")
     config = config or MemoryConfig()
-    if spec.capacity is not None:
-        config = config.with_changes(capacity=spec.capacity)
     client = LLMClient(spec.llm) if spec.llm is not None else None
     extractor: Extractor | None = LLMExtractor(client) if client is not None else None
     extractor = (
@@ -126,13 +133,17 @@ def probe_game(
         or extractor
     )
     env, evaluator = open_game(spec.game, spec.seed, cache=cache)
-    strategy = make_memory(spec.strategy, config, extractor=extractor)
+    observation = env.reset()
+    capacity = None
+    if spec.capacity is not None:
+        capacity = spec.capacity.resolve(true_state_size(evaluator.facts()))
+        config = config.with_changes(capacity=capacity)
+    strategy = make_memory(spec.strategy, config, capacity=capacity, extractor=extractor)
     rng = random.Random(spec.seed)
     scope = Scope()
     scores: list[BeliefScore] = []
     memory_s = 0.0
     try:
-        observation = env.reset()
         plan = list(evaluator.walkthrough) if spec.policy == "walkthrough" else []
         limit = spec.steps
         if limit is None:
@@ -169,7 +180,7 @@ def probe_game(
         seed=spec.seed,
         strategy=spec.strategy,
         policy=spec.policy,
-        capacity=spec.capacity,
+        capacity=capacity,
         extractor=spec.llm.model if spec.llm is not None else "rules",
         noise=regime(spec.noise, spec.noise_seed),
         precision=sum(s.precision for s in scores) / n,
