@@ -55,6 +55,9 @@ class MemoryConfig:
     )
     max_fanout: int = _param(64, 4, 10000, "strongest facts an entity spreads activation over")
     max_seeds: int = _param(8, 1, 64, "entities seeded from a query")
+    recency: float = _param(
+        0.0, 0.0, 20.0, "recall boost of facts seen or used in the last steps (0: none)"
+    )
     merge_threshold: float = _param(0.9, 0.5, 1.0, "name similarity for merging entities")
     split_confidence: float = _param(
         0.95, 0.0, 1.0, "confidence above which conflicts within one observation split"

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 
 from mags.agents.memories import make_memory
 from mags.agents.steps import step_extra, step_text
+from mags.config import MemoryConfig
 from mags.extract.textworld_text import parse_command
 from mags.worlds.cache import WorldCache
 from mags.worlds.env import open_game
@@ -145,11 +146,12 @@ def game_sufficiency(
     memories: Sequence[str] = MEMORIES,
     budgets: Sequence[int] = BUDGETS,
     cache: WorldCache | None = None,
+    config: MemoryConfig | None = None,
 ) -> Tally:
     """One game's walkthrough, every memory reading it, every budget asked before each
     command. The context is then acted on (`AgentMemory.use`), as the llm policy does."""
     env, evaluator = open_game(track, seed, cache=cache)
-    agents = {name: make_memory(name) for name in memories}
+    agents = {name: make_memory(name, config) for name in memories}
     tally = Tally()
     seen: list[set[str]] = []  # the words of each observation so far
     try:
@@ -185,6 +187,7 @@ def run_sufficiency(
     memories: Sequence[str] = MEMORIES,
     budgets: Sequence[int] = BUDGETS,
     cache: WorldCache | None = None,
+    config: MemoryConfig | None = None,
 ) -> dict[str, Tally]:
     """Every game of every track; a log line per game (to stderr)."""
     from mags.worlds.generate import make_games
@@ -201,7 +204,7 @@ def run_sufficiency(
                     file=sys.stderr,
                 )
         for seed in [r.seed for r in made if r.status != "skipped"]:
-            tally = game_sufficiency(track, seed, memories, budgets, cache)
+            tally = game_sufficiency(track, seed, memories, budgets, cache, config)
             total.merge(tally)
             shares = ", ".join(
                 f"{m} {tally.share(m, budgets[len(budgets) // 2]):.2f}" for m in memories

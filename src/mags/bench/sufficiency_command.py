@@ -36,6 +36,7 @@ def add_sufficiency_command(
         default=",".join(map(str, BUDGETS)),
         help="comma-separated token budgets (default %(default)s)",
     )
+    parser.add_argument("--config", help="a TOML file of memory hyperparameters")
     parser.add_argument("--out", help="also write the table as Markdown to this file")
     parser.add_argument("--cache", help="world cache folder (default: $MAGS_CACHE/worlds)")
     parser.set_defaults(run=run_sufficiency_command)
@@ -45,6 +46,7 @@ def run_sufficiency_command(args: argparse.Namespace) -> int:
     """The ``mags eval sufficiency`` command."""
     from mags.agents.memories import MEMORY_VARIANTS
     from mags.bench.sufficiency import markdown, run_sufficiency
+    from mags.config import MemoryConfig
     from mags.worlds.cache import WorldCache
     from mags.worlds.seeds import parse_seeds
 
@@ -65,7 +67,8 @@ def run_sufficiency_command(args: argparse.Namespace) -> int:
         raise InvalidInputError("--budgets must be at least one positive token count")
     cache = WorldCache(args.cache) if args.cache else WorldCache.default()
     tracks = [t.strip() for t in args.tracks.split(",") if t.strip()]
-    totals = run_sufficiency(tracks, parse_seeds(args.seeds), memories, budgets, cache)
+    config = MemoryConfig.from_toml(args.config) if args.config else None
+    totals = run_sufficiency(tracks, parse_seeds(args.seeds), memories, budgets, cache, config)
     table = markdown(totals, memories, budgets)
     print(table)
     if args.out:

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from mags.core.graph import LiquidGraph
 
 MAX_NGRAM = 5
+RECENCY_STEPS = 5.0
+"""How fast the recency boost (``config.recency``) fades with a fact's age, in steps."""
 MAX_POSTING = 64
 FACTS_HEADER = "Known facts (strength in brackets):"
 EPISODES_HEADER = "Observations:"
@@ -202,6 +204,10 @@ def recall(
             when = dict(graph.facts[fid].qualifiers).get(WHEN)
             if isinstance(when, str) and window.contains(when):
                 scores[fid] *= TIME_BOOST
+    if graph.config.recency:
+        for fid in scores:  # what was seen or used a few steps ago (an agent's present)
+            age = max(0.0, t - graph.facts[fid].t0)
+            scores[fid] *= 1.0 + graph.config.recency * math.exp(-age / RECENCY_STEPS)
     ranked = sorted(scores, key=lambda fid: (-scores[fid], fid))
     views: dict[int, FactView] = {}
 

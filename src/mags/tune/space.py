@@ -83,6 +83,7 @@ SPACE: dict[str, Param] = {
         Param("budget_tokens", 50, 8000, (100, 300, 600, 1500, 4000), log=True, integer=True),
         Param("max_fanout", 4, 1000, (8, 32, 64, 256, 1000), log=True, integer=True),
         Param("max_seeds", 1, 64, (2, 4, 8, 16, 32), log=True, integer=True),
+        Param("recency", 0.0, 20.0, (0.0, 1.0, 2.0, 4.0, 8.0)),
         Param("merge_threshold", 0.5, 1.0, (0.6, 0.7, 0.8, 0.9, 1.0)),
         Param("split_confidence", 0.0, 1.0, (0.5, 0.8, 0.95)),
         Param("contest", 0.0, 1.0, (0.02, 0.05, 0.1, 0.3, 1.0)),
@@ -109,7 +110,7 @@ DYNAMICS = (
 
 ``eta_use`` is here because the planner's memory reinforces the beliefs each decision
 consulted. The recall parameters (``hops``, ``damping``, ``budget_tokens``, ``max_fanout``,
-``max_seeds``) are left out of the ``play`` and ``belief`` searches: the planner plays from
+``max_seeds``, ``recency``) are left out of the ``play`` and ``belief`` searches: the planner plays from
 the memory's beliefs and never recalls, and the probes read beliefs too, so those
 parameters cannot change either loss and would only add dimensions to search."""
 
