@@ -110,9 +110,9 @@ DYNAMICS = (
 
 ``eta_use`` is here because the planner's memory reinforces the beliefs each decision
 consulted. The recall parameters (``hops``, ``damping``, ``budget_tokens``, ``max_fanout``,
-``max_seeds``, ``recency``) are left out of the ``play`` and ``belief`` searches: the planner plays from
-the memory's beliefs and never recalls, and the probes read beliefs too, so those
-parameters cannot change either loss and would only add dimensions to search."""
+``max_seeds``, ``recency``) are left out of the ``play`` and ``belief`` searches: the
+planner plays from the memory's beliefs and never recalls, and the probes read beliefs
+too, so those parameters cannot change either loss and would only add dimensions."""
 
 
 def check_names(names: Iterable[str]) -> tuple[str, ...]:
