@@ -36,6 +36,8 @@ CUT_VERB = {"sliced": "slice", "diced": "dice", "chopped": "chop"}
 COOK_STATES = frozenset(APPLIANCE)
 CUT_STATES = frozenset(CUT_VERB)
 STUCK_REPEATS = 3
+LOOP_MOVES = 6
+"""Moves back and forth between two rooms this many times in a row are a loop."""
 KEY_CHAIN = 3
 """How many locks deep a key is fetched (a key in a locked chest whose key is in another)."""
 
@@ -78,6 +80,8 @@ class PlannerPolicy:
         self.dropped: set[str] = set()  # put down to free a hand: fetched again last
         self.key_wanted = False  # a lock blocked the way and no carried key opened it
         self.recent: deque[str] = deque(maxlen=STUCK_REPEATS)
+        self.moves: deque[str] = deque(maxlen=LOOP_MOVES)
+        self.loops = 0
         self.tried: dict[str, frozenset[str]] = {}  # locked thing -> keys that did not fit
         self.examined: set[str] = set()
 
@@ -85,12 +89,15 @@ class PlannerPolicy:
         """The next command."""
         self.dropped -= world.carried()
         self.note_tried_keys(world, admissible)
+        world.see_exits(admissible)
         plan = _Plan(world, admissible, self.opened, self.dropped, self.key_wanted, self.tried)
         plan.examined = self.examined
         command = plan.best()
         if command is None or self._stuck(command):
             command = plan.fallback()
+        command = self._unloop(command, admissible)
         self.recent.append(command)
+        self.moves.append(command)
         if command.startswith("open "):
             self.opened.add(command[5:])
         if command.startswith("drop "):
@@ -120,6 +127,23 @@ class PlannerPolicy:
             is_here = world.room_of(thing, consult=False) == here
             if shut and is_here and thing.lower() not in openable:
                 self.tried[thing] = self.tried.get(thing, frozenset()) | world.carried()
+
+    def _unloop(self, command: str, admissible: Sequence[str]) -> str:
+        """Two moves back and forth, again and again, mean the map believed is wrong (a
+        false link, a room misread): step out of the loop through another exit."""
+        recent = [*self.moves, command]
+        if len(recent) <= LOOP_MOVES or not command.startswith("go "):
+            return command
+        pair = set(recent[-LOOP_MOVES:])
+        alternating = all(recent[i] != recent[i + 1] for i in range(-LOOP_MOVES, -1))
+        if len(pair) != 2 or not alternating:
+            return command
+        others = sorted(c for c in admissible if c.startswith("go ") and c not in pair)
+        if not others:
+            return command
+        self.loops += 1
+        self.moves.clear()
+        return others[self.loops % len(others)]
 
     def _stuck(self, command: str) -> bool:
         """The same non-moving command again and again means a belief is wrong."""

@@ -130,6 +130,21 @@ class WorldModel:
         world.recipe = recipe or None
         return world
 
+    def see_exits(self, admissible: Iterable[str]) -> None:
+        """The exits of the room we are in, as the game's commands show them: a ``go``
+        command is an open way, a door believed here is a closed one; a believed exit or
+        link that is neither is dropped (a misread, or an extractor's false fact)."""
+        if self.room is None:
+            return
+        goes = {c[3:] for c in admissible if c.startswith("go ") and c[3:] in DIRECTIONS}
+        if not goes:
+            return  # no way shown at all: a view we cannot judge by
+        ways = goes | {d for (r, d) in self.doors if r == self.room}
+        self.exits[self.room] = ways
+        for d in DIRECTIONS:
+            if d not in ways:
+                self.leads_to.pop((self.room, d), None)
+
     # ----------------------------------------------------------------------- queries
     def carried(self) -> set[str]:
         """Things believed held by the player (what we carry is part of every plan)."""

@@ -277,10 +277,9 @@ class _Step:
                 self.add(door, "connects", header, qualifiers={"direction": OPPOSITE[cmd.obj]})
                 self.x.doors[(header, OPPOSITE[cmd.obj])] = door
         self.x.room = header
-        if header != previous:  # the agent walked (or was carried) into another room
-            self.add_effect(PLAYER, "at", header)
-        else:
-            self.add(PLAYER, "at", header)
+        # The room's header is the game saying where the player is, not a reading of a
+        # view: certain, so a wrong or missed reading of it lasts one step, never a contest.
+        self.add_effect(PLAYER, "at", header)
 
     def read_recipe(self) -> None:
         recipe = parse_recipe(self.feedback)
