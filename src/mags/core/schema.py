@@ -211,8 +211,10 @@ def default_schema() -> RelationSchema:
             object_kind="direction",
             description="a way out of a room (object: the direction)",
         ),
-        RelationSpec("needs", description="a recipe or goal needs something"),
-        RelationSpec("goal", description="what the agent is asked to achieve"),
+        # The task outranks every other fact when a capacity binds: without it an agent
+        # keeps a perfect map and no reason to walk it (measured: --capacity 25%).
+        RelationSpec("needs", importance=3.0, description="a recipe or goal needs something"),
+        RelationSpec("goal", importance=3.0, description="what the agent is asked to achieve"),
         RelationSpec("is_a", description="category or type"),
         RelationSpec("part_of", description="component of"),
         RelationSpec("has", description="generic possession or attribute"),
