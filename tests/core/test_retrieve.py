@@ -33,7 +33,7 @@ def test_recall_finds_the_named_entity_and_its_neighbourhood(kitchen: Memory) ->
     assert ("apple", "in", "fridge") in triples
     assert ("fridge", "at", "kitchen") in triples  # two hops: apple -> fridge -> kitchen
     assert ("cushion", "on", "sofa") not in triples
-    assert result.facts[0].subject == "apple"
+    assert "apple" in (result.facts[0].subject, result.facts[0].object)  # the task line may lead
     assert "- apple in fridge [0.49]" in result.text
     assert "- recipe needs apple (prep=sliced) [0.49]" in result.text
 
