@@ -18,6 +18,9 @@ from mags.core.dynamics import strength_at
 if TYPE_CHECKING:
     from mags.core.graph import LiquidGraph
 
+FRESH_WEIGHT = 3.0
+"""How much more a fact observed or used this very step counts when capacity binds."""
+
 
 class ExpiryQueue:
     """A min-heap of ``(expiry_time, fact_id, version)`` with lazy invalidation.
@@ -81,11 +84,15 @@ def prune_decayed(graph: LiquidGraph, t: float) -> list[int]:
 
 
 def enforce_capacity(graph: LiquidGraph, t: float) -> list[int]:
-    """Archive the weakest ``s(t) * importance`` facts down to ``capacity * (1 - slack)``.
+    """Archive the weakest facts down to ``capacity * (1 - slack)``, weakest by
+    ``s(t) * importance``, counted `FRESH_WEIGHT` times for facts observed or used at ``t``.
 
-    Facts observed or used at ``t`` itself go last: a fresh observation starts weaker
-    than what has been consolidated, and archiving what was seen this very step would make
-    a full memory blind to the present (the agent would forget that it just cooked).
+    A fresh observation starts weaker than what has been consolidated, and archiving what
+    was seen this very step would make a full memory blind to the present (the agent would
+    forget that it just cooked); but ranking every fresh fact above every older one let a
+    view of twenty pieces of furniture push out the task itself (measured: a capacity of
+    25% of a kitchen's true state lost every game). Weighting keeps both: the present
+    outranks an old plain fact, and a task fact the agent keeps using outranks the present.
     """
     capacity = graph.config.capacity
     if capacity is None or len(graph.active) <= capacity:
@@ -93,11 +100,13 @@ def enforce_capacity(graph: LiquidGraph, t: float) -> list[int]:
     target = int(capacity * (1.0 - graph.config.capacity_slack))
     excess = len(graph.active) - target
     facts = graph.facts
-    victims = heapq.nsmallest(
-        excess,
-        graph.active,
-        key=lambda f: (facts[f].t0 >= t, strength_at(facts[f], t) * facts[f].importance, f),
-    )
+
+    def worth(fid: int) -> tuple[float, int]:
+        fact = facts[fid]
+        fresh = FRESH_WEIGHT if fact.t0 >= t else 1.0
+        return (strength_at(fact, t) * fact.importance * fresh, fid)
+
+    victims = heapq.nsmallest(excess, graph.active, key=worth)
     victims.sort()
     archive(graph, victims, t, "capacity_archive")
     return victims
