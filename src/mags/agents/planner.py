@@ -316,12 +316,12 @@ class _Plan:
         # opens, or, while we do not know where the target is, any lock (it may be behind
         # it). A wrong object can lose a game, so keys are not collected for nothing.
         lost = self.w.room_of(target, consult=False) is None
+        locked = sorted(x for x in self.w.states if self.w._has(x, "locked"))
         wanted = self.key_wanted or self.locked_here_without_key(self.w.holder_of(target))
-        if wanted or (lost and any(self.w._has(x, "locked") for x in self.w.states)):
-            for low, command in sorted(self.adm.items()):
-                thing = low[5:].split(" from ")[0]
-                if low.startswith("take ") and is_key(thing) and thing not in carried:
-                    return command
+        if wanted or (lost and locked and not self.untried_key(carried, locked)):
+            command = self.take_likeliest_key(carried, locked)
+            if command:
+                return command
         holder = self.w.holder_of(target)
         if holder and self.w.room_of(target) == self.room:
             command = self.open_thing(holder)
@@ -333,6 +333,24 @@ class _Plan:
             if command:
                 return command
         return self.explore()
+
+    def untried_key(self, carried: set[str], locked: Sequence[str]) -> bool:
+        """Whether we carry a key not yet tried on some known lock (try it before taking
+        another: each key taken is a risk)."""
+        keys = {k for k in carried if is_key(k)}
+        return any(keys - self.tried.get(lock, frozenset()) for lock in locked)
+
+    def take_likeliest_key(self, carried: set[str], locked: Sequence[str]) -> str | None:
+        """Take the visible key most like a known lock (a *brass key* for a *brass door*:
+        the words they share), else the first by name."""
+        lock_words = {w for lock in locked for w in lock.lower().split()} - KEY_NOUNS
+        options = []
+        for low, command in sorted(self.adm.items()):
+            thing = low[5:].split(" from ")[0]
+            if low.startswith("take ") and is_key(thing) and thing not in carried:
+                shared = len(set(thing.split()) & lock_words)
+                options.append((-shared, low, command))
+        return min(options)[2] if options else None
 
     # ------------------------------------------------------------------ fetching
     def take(self, thing: str) -> str | None:
