@@ -225,6 +225,7 @@ class Memory:
         speaker: str | None = None,
         when: datetime | date | str | None = None,
         role: str | None = None,
+        extract: bool = True,
     ) -> Episode:
         """Store an observation as an episode and add the facts the extractor finds in it.
 
@@ -236,15 +237,16 @@ class Memory:
         With a conflict judge, the current facts it finds contradicted (among those the
         schema cannot decide) are closed in the same write.
 
-        An observation is never lost. Without an extractor it is kept as an episode with no
-        facts (searchable by `recall`). If extraction or the judge fails, the episode is
+        ``extract=False`` stores the episode only; `extract_episode` reads it later (off a
+        request path, say). An observation is never lost. Without an extractor it is kept
+        as an episode with no facts (searchable by `recall`). If extraction or the judge fails, the episode is
         still kept (with no facts) and `ExtractionError` says why; the graph is unchanged.
         """
         with self._lock:
             clean_text, t, iso_when = self._core.check_observation(
                 text, t, source, speaker, iso_text(when)
             )
-            if self._extractor is None:
+            if self._extractor is None or not extract:
                 return self._write(
                     lambda: self._core.record_failed_episode(
                         clean_text, t, source, None, speaker, iso_when
@@ -295,6 +297,7 @@ class Memory:
         role: str | None = None,
         when: datetime | date | str | None = None,
         source: str | None = None,
+        extract: bool = True,
     ) -> Episode:
         """Store one chat turn: ``speaker`` said ``text`` at turn ``t``.
 
@@ -315,53 +318,55 @@ class Memory:
         [8 May 2023]
         - Caroline: I moved to Berlin last month.
         """
-        return self.observe(text, t, source, speaker=speaker, when=when, role=role)
+        return self.observe(
+            text, t, source, speaker=speaker, when=when, role=role, extract=extract
+        )
 
-    def observe_messages(
-        self,
-        messages: Iterable[Mapping[str, Any]],
-        t: float,
-        *,
-        when: datetime | date | str | None = None,
-        source: str | None = None,
-    ) -> list[Episode]:
-        """Store chat messages in the OpenAI format (``{"role", "content", "name"?}``), all
-        at turn ``t``, in order; returns their episodes.
+    def extract_episode(self, episode_id: int, *, role: str | None = None) -> list[int]:
+        """Run the extractor on a stored episode (one kept with ``extract=False``) and add
+        what it finds, linked to that episode, at the memory's current time; returns the
+        fact ids. ``role`` is the turn's chat role (``assistant`` turns assert nothing
+        about the user).
 
-        The speaker is the message's ``name``, else its role (``user``, ``assistant``).
-        System and tool messages are instructions, not conversation: they are skipped, as
-        are messages with no text. Content given as a list of parts keeps its text parts.
-        Every message is stored even if extraction fails for some; then `ExtractionError`
-        is raised at the end, naming them.
+        Example
+        -------
+        >>> from mags.core.schema import chat_schema
+        >>> from mags.extract.chat_rules import ChatRuleExtractor
+        >>> m = Memory.open(schema=chat_schema(), extractor=ChatRuleExtractor())
+        >>> turn = m.observe_turn("I work as a nurse.", t=1, speaker="ana", extract=False)
+        >>> m.facts_about("ana", t=1)
+        []
+        >>> ids = m.extract_episode(turn.id, role="user")
+        >>> [(f.relation, f.object) for f in m.facts_about("ana", t=1)]
+        [('works_as', 'nurse')]
         """
-        episodes: list[Episode] = []
-        failed: list[str] = []
-        for i, message in enumerate(messages):
-            if not isinstance(message, Mapping):
-                raise InvalidInputError(
-                    f"message #{i} must be a dict with 'role' and 'content', got {message!r:.100}"
-                )
-            role = message.get("role")
-            if role not in CHAT_ROLES:
-                if role in SKIPPED_ROLES:
-                    continue
-                raise InvalidInputError(
-                    f"message #{i} has role {role!r}; expected one of "
-                    f"{sorted(CHAT_ROLES | SKIPPED_ROLES)}"
-                )
-            text = message_text(message.get("content"))
-            if not text.strip():
-                continue
-            speaker = str(message.get("name") or role)
-            try:
-                episodes.append(
-                    self.observe_turn(text, t, speaker, role=role, when=when, source=source)
-                )
-            except ExtractionError as exc:
-                failed.append(f"message #{i}: {exc}")
-        if failed:
-            raise ExtractionError("; ".join(failed))
-        return episodes
+        with self._lock:  # read under the lock; the extractor (an LLM, maybe) runs outside it
+            if self._extractor is None:
+                raise InvalidInputError("this memory has no extractor; open it with extractor=")
+            episode = self._core.graph.episodes.get(episode_id)
+            if episode is None:
+                raise InvalidInputError(f"no episode with id {episode_id!r}")
+            context = ExtractionContext(
+                max(episode.t, self._core.now),
+                episode.source,
+                self._known_names(),
+                {},
+                episode.speaker,
+                episode.when,
+                role,
+            )
+        try:
+            extraction = self._extractor.extract(episode.text, context)
+        except Exception as exc:
+            raise ExtractionError(
+                f"extraction failed for episode {episode_id}: {exc}. The episode is kept; "
+                "the graph is unchanged."
+            ) from exc
+        return self._write(  # at the time of the write: other turns may have come meanwhile
+            lambda: self._core.extract_into(
+                episode_id, extraction.facts, extraction.negations, max(episode.t, self.now)
+            )
+        )
 
     def _judged(self, text: str, extraction: Extraction) -> list[int]:
         """The current facts the judge finds contradicted (no call without candidates)."""
@@ -403,6 +408,11 @@ class Memory:
         ids = [f.id for f in used.facts] if isinstance(used, Recall) else list(used)
         return self._write(lambda: self._core.use(ids, t))
 
+    def forget(self, fact_id: int, t: float) -> None:
+        """Close an active fact on request: gone from the active graph and from recall;
+        `history` still shows it, as it shows every closed fact."""
+        self._write(lambda: self._core.forget(fact_id, t))
+
     def set_strength(self, fact_id: int, strength: float, t: float) -> None:
         """Set an active fact's strength by hand (e.g. from the web demo's graph editor)."""
         self._write(lambda: self._core.set_strength(fact_id, strength, t))
@@ -431,6 +441,7 @@ class Memory:
         *,
         sources: Iterable[str] = RECALL_SOURCES,
         now: datetime | date | str | None = None,
+        exclude_episodes: Iterable[int] = (),
     ) -> Recall:
         """The facts and episodes most relevant to ``query``, packed into ``budget_tokens``
         (default: the config's ``budget_tokens``), counted with the memory's tokenizer.
@@ -441,9 +452,11 @@ class Memory:
         with an embedder, dense search over every episode). A time expression in the query
         ("last week", "in May 2023") boosts what is dated inside it; relative ones resolve
         against ``now`` (default: the latest dated episode). ``Recall.via`` says which
-        channel found each episode.
+        channel found each episode. Episodes in ``exclude_episodes`` (turns the prompt
+        already holds) are never packed.
         """
         chosen = set(sources)
+        excluded = tuple(exclude_episodes)
         if not chosen or chosen - set(RECALL_SOURCES):
             raise InvalidInputError(
                 f"sources must be a non-empty subset of {RECALL_SOURCES}, got {sorted(chosen)}"
@@ -463,6 +476,7 @@ class Memory:
                     window=window,
                     use_facts="facts" in chosen,
                     count=self._count,
+                    exclude=excluded,
                 ),
                 persist=not self._read_only,
             )
@@ -507,6 +521,12 @@ class Memory:
         """Every fact ever stored about an entity, superseded and archived ones included."""
         with self._lock:
             return self._core.history(name)
+
+    def all_facts(self) -> list[FactView]:
+        """Every fact ever stored, current and closed, oldest first (for an export)."""
+        with self._lock:
+            t = max(self._core.now, 0.0)
+            return [self._core.view(f, t) for f in self._core.graph.facts.values()]
 
     def snapshot(self, t: float) -> dict[str, Any]:
         """The active graph as a JSON-able ``{"t", "entities", "facts"}`` dict."""

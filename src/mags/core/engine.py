@@ -18,7 +18,7 @@ from mags.core.episodes import EpisodeHit, TokenCount, Window
 from mags.core.errors import InvalidInputError, NotFoundError
 from mags.core.graph import ChangeSet, LiquidGraph
 from mags.core.model import Episode, Event, FactRecord, FactView, Negation
-from mags.core.prune import enforce_capacity, prune_decayed
+from mags.core.prune import archive, enforce_capacity, prune_decayed
 from mags.core.reconcile import assert_fact, negate, retry_pending, supersede
 from mags.core.retrieve import Recall, estimate_tokens, recall
 from mags.core.schema import DIRECTIONS, RelationSchema, RelationSpec
@@ -111,6 +111,22 @@ class MemoryCore:
         episode = self.graph.add_episode(t, text, source, tuple(ids), speaker, when)
         self.graph.emit("observe", t, ids, data=_observe_data(episode))
         return episode
+
+    def extract_into(
+        self, episode_id: int, facts: Sequence[Any], negations: Sequence[Negation], t: float
+    ) -> list[int]:
+        """Apply what was extracted later from the stored episode ``episode_id`` (a proxy
+        stores a turn first and extracts it off the request path); the facts are linked to
+        that episode as their evidence. Returns their ids."""
+        t = check_time(t, self.graph.now)
+        episode = self.graph.episodes.get(episode_id) if isinstance(episode_id, int) else None
+        if episode is None:
+            raise NotFoundError(f"no episode with id {episode_id!r}")
+        valid = check_facts(facts, self.graph.schema)
+        patterns = [check_negation(n, self.graph.schema) for n in negations]
+        ids = self._apply(valid, patterns, t, episode.source, episode=episode_id)
+        self.graph.emit("extract", t, ids, data={"episode": episode_id})
+        return ids
 
     def undecided_conflicts(self, facts: Sequence[Any], limit: int) -> list[FactView]:
         """Current facts that new ``facts`` may contradict where the schema cannot tell.
@@ -304,6 +320,15 @@ class MemoryCore:
         self.graph.emit("edit", t, [fact_id], data={"strength": float(strength)})
         self._settle(t)
 
+    def forget(self, fact_id: int, t: float) -> None:
+        """Close an active fact because someone asked to: it leaves the active graph and
+        every recall from ``t`` on; history keeps it (archive reason ``forget``)."""
+        t = check_time(t, self.graph.now)
+        if not isinstance(fact_id, int) or fact_id not in self.graph.active:
+            raise NotFoundError(f"no active fact with id {fact_id!r}")
+        archive(self.graph, [fact_id], t, "forget")
+        self._settle(t)
+
     def merge(self, keep: str, other: str, t: float) -> int:
         """Merge entity ``other`` into ``keep`` by hand; returns the survivor's id."""
         t = check_time(t, self.graph.now)
@@ -352,9 +377,11 @@ class MemoryCore:
         window: Window | None = None,
         use_facts: bool = True,
         count: TokenCount | None = None,
+        exclude: Iterable[int] = (),
     ) -> Recall:
         """The most relevant facts and episodes for ``query`` packed into ``budget_tokens``
-        (see `mags.core.retrieve.recall`; ``hits`` come from the caller's episode search)."""
+        (see `mags.core.retrieve.recall`; ``hits`` come from the caller's episode search;
+        ``exclude`` names episodes the caller already shows)."""
         t = check_time(t, self.graph.now)
         query = check_text(query, "query", MAX_TEXT_CHARS)
         budget = self.graph.config.budget_tokens if budget_tokens is None else budget_tokens
@@ -371,6 +398,7 @@ class MemoryCore:
             window=window,
             use_facts=use_facts,
             count=count or estimate_tokens,
+            exclude=frozenset(exclude),
         )
         self.graph.emit(
             "recall",

@@ -144,6 +144,17 @@ class Event:
     entities: tuple[int, ...] = ()
     data: Mapping[str, Any] = field(default_factory=dict)
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dict."""
+        return {
+            "seq": self.seq,
+            "t": self.t,
+            "kind": self.kind,
+            "facts": list(self.facts),
+            "entities": list(self.entities),
+            "data": dict(self.data),
+        }
+
 
 EVENT_KINDS = (
     "observe",
@@ -156,6 +167,8 @@ EVENT_KINDS = (
     "split",
     "recall",
     "edit",
+    "extract",
+    "forget",
 )
 
 

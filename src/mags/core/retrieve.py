@@ -186,6 +186,7 @@ def recall(
     window: Window | None = None,
     use_facts: bool = True,
     count: TokenCount = estimate_tokens,
+    exclude: frozenset[int] = frozenset(),
 ) -> Recall:
     """The facts and episodes most relevant to ``query`` that fit in ``budget`` tokens.
 
@@ -195,7 +196,7 @@ def recall(
     on offer, facts first take at most ``fact_share`` of the budget, episodes what is left,
     and facts again whatever the episodes leave (``config.fact_share``). ``count`` counts
     tokens (the facade passes a real tokenizer); the packed text never costs more than
-    ``budget``.
+    ``budget``. Episodes in ``exclude`` (already in the caller's prompt) are never packed.
     """
     seeds = seed_entities(graph, query, graph.config.max_seeds) if use_facts else {}
     scores = score_facts(graph, seeds, t) if seeds else {}
@@ -247,6 +248,8 @@ def recall(
         if episode is not None:
             support[episode] = max(support.get(episode, 0.0), scores[fid] / top)
     episode_scores, via = score_episodes(graph, hits, support, query, window)
+    for eid in exclude:
+        episode_scores.pop(eid, None)
     ranked_episodes = sorted(episode_scores, key=lambda e: (-episode_scores[e], e))
     picked, spent = pack_episodes(
         (graph.episodes[eid] for eid in ranked_episodes), budget - used, count, EPISODES_HEADER

@@ -99,6 +99,11 @@ class Request:
 class ChatServer:
     """A threaded OpenAI-compatible test server; `url` is its ``/v1`` base URL.
 
+    A request with ``"stream": true`` is answered as server-sent events (the reply's text
+    in three chunks, then ``[DONE]``); ``GET /v1/models`` lists one model, ``test-model``.
+    ``default`` answers every request once the script is used up (an upstream that always
+    answers, for benchmarks).
+
     ``reject_modes`` lists ``response_format`` types answered with a 400, as servers that
     lack structured output do; such a request does not use up a scripted reply. With the
     script empty, the server answers 418 (a refusal the client does not retry) so that a
@@ -106,9 +111,14 @@ class ChatServer:
     """
 
     def __init__(
-        self, reject_modes: tuple[str, ...] = (), replay: Sequence[str] | None = None
+        self,
+        reject_modes: tuple[str, ...] = (),
+        replay: Sequence[str] | None = None,
+        *,
+        default: Reply | None = None,
     ) -> None:
         self.reject_modes = set(reject_modes)
+        self.default = default
         self.replay = None if replay is None else list(replay)
         self._replayed = 0  # replay answers given so far (not recounted per request)
         self.requests: list[Request] = []
@@ -192,6 +202,8 @@ class ChatServer:
                 action = self.replay[turn] if turn < len(self.replay) else REPLAY_DONE_ACTION
                 return Reply(content=json.dumps({"action": action}), estimated_usage=True)
             if not self._replies:
+                if self.default is not None:
+                    return self.default
                 return Reply.error(418, "the test script has no reply left")
             return self._replies.popleft()
 
@@ -222,12 +234,53 @@ def _handler_for(server: ChatServer) -> type[BaseHTTPRequestHandler]:
                     return  # the server is stopping: drop the hanging request
                 if reply.status != 200:
                     self._send(reply.status, _error_body(reply.content), reply.headers)
+                elif body.get("stream"):
+                    self._stream(_completion(body, reply), reply.headers)
                 else:
                     self._send(200, _completion(body, reply), reply.headers)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client timed out and left: nothing to answer
             finally:
                 server._leave()
+
+        def do_GET(self) -> None:
+            if self.path.rstrip("/").endswith("/models"):
+                model = {"id": "test-model", "object": "model", "created": 0, "owned_by": "mags"}
+                self._send(200, {"object": "list", "data": [model]}, {})
+            else:
+                self._send(404, _error_body(f"no route {self.path}"), {})
+
+        def _stream(self, completion: dict[str, Any], headers: dict[str, str]) -> None:
+            """The completion as ``chat.completion.chunk`` events; the connection closes
+            at the end (HTTP/1.0), as a simple server's stream does."""
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            text = completion["choices"][0]["message"]["content"]
+            third = max(1, len(text) // 3)
+            parts = [text[i : i + third] for i in range(0, len(text), third)] or [""]
+            for i, part in enumerate(parts):
+                delta = {"role": "assistant", "content": part} if i == 0 else {"content": part}
+                chunk = {
+                    "id": completion["id"],
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": completion["model"],
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
+                }
+                self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                self.wfile.flush()
+            end = {
+                "id": completion["id"],
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": completion["model"],
+                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+            }
+            self.wfile.write(f"data: {json.dumps(end)}\n\ndata: [DONE]\n\n".encode())
+            self.wfile.flush()
 
         def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str]) -> None:
             data = json.dumps(payload).encode()

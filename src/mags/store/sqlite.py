@@ -129,7 +129,11 @@ class SQLiteStore:
             raise StoreError(f"cannot create {self.path}: folder {self.path.parent} does not exist")
         try:
             uri = f"file:{self.path}?mode=ro" if read_only else f"file:{self.path}"
-            self._db = sqlite3.connect(uri, uri=True, isolation_level=None)
+            # Any thread may call: `Memory` serializes every call under its own lock (a
+            # server answers from a thread pool and extracts in a worker thread).
+            self._db = sqlite3.connect(
+                uri, uri=True, isolation_level=None, check_same_thread=False
+            )
             self._db.execute("PRAGMA busy_timeout = 10000")
             if not read_only:
                 self._db.execute("PRAGMA journal_mode = WAL")

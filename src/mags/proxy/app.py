@@ -1,0 +1,369 @@
+"""`mags proxy`'s HTTP server: an OpenAI-compatible chat endpoint whose history is the
+user's memory, and an admin API over the users' memories.
+
+``POST /v1/chat/completions`` (plain and ``stream: true``) and ``GET /v1/models`` forward
+to the upstream. With a user (the request's ``user`` field, else the ``X-Mags-User``
+header) the request's new turns are stored first, then the messages are rewritten as
+`mags.proxy.context` says; without one the request passes through untouched. The
+``X-Mags-Memory`` response header says which happened. The upstream's answers, errors
+included, come back as they are; a memory failure never fails the chat.
+
+Example
+-------
+>>> import tempfile
+>>> app = create_app(ProxySettings(upstream="http://127.0.0.1:9/v1", data=tempfile.mkdtemp()))
+>>> sorted(r.path for r in app.routes if r.path.startswith("/v1"))
+['/v1/chat/completions', '/v1/models']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import secrets
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+
+from mags.core.errors import InvalidInputError, MagsError
+from mags.extract.base import Extractor
+from mags.extract.chat_rules import ChatRuleExtractor
+from mags.proxy.context import reply_text
+from mags.proxy.extraction import ExtractionQueue
+from mags.proxy.service import (
+    DEFAULT_BUDGET,
+    DEFAULT_KEEP_TURNS,
+    ChatMemoryService,
+    PreparedTurn,
+)
+from mags.proxy.stream import StreamReply
+from mags.proxy.users import UserMemories
+
+log = logging.getLogger(__name__)
+
+USER_HEADER = "X-Mags-User"
+MEMORY_HEADER = "X-Mags-Memory"
+#: A request body larger than this is refused with 413 before it is read whole.
+MAX_BODY_BYTES = 32 * 1024 * 1024
+#: Upstream response headers worth passing back (rate limits, ids); the rest are the
+#: transport's own.
+PASSED_HEADERS = ("content-type", "retry-after", "x-request-id", "openai-processing-ms")
+PASSED_PREFIXES = ("x-ratelimit-",)
+
+
+@dataclass(frozen=True)
+class ProxySettings:
+    """How a proxy runs (`mags proxy`'s flags)."""
+
+    upstream: str
+    data: str | Path
+    budget: int = DEFAULT_BUDGET
+    keep_turns: int = DEFAULT_KEEP_TURNS
+    api_key: str | None = None
+    """What the proxy's own clients must send as their bearer token (None: anyone on the
+    address it binds)."""
+    admin_token: str | None = None
+    """The bearer token of the admin API (None: the admin API answers 403)."""
+    upstream_key: str | None = None
+    """The upstream's API key (None: the client's ``Authorization`` is passed on)."""
+    timeout_s: float = 600.0
+    extractor: Callable[[], Extractor] = ChatRuleExtractor
+
+
+def upstream_key_from_env(environ: dict[str, str] | os._Environ[str] = os.environ) -> str | None:
+    """The upstream key in ``MAGS_UPSTREAM_API_KEY``, else ``OPENAI_API_KEY``."""
+    return environ.get("MAGS_UPSTREAM_API_KEY") or environ.get("OPENAI_API_KEY") or None
+
+
+def openai_error(status: int, message: str, kind: str = "invalid_request_error") -> JSONResponse:
+    """An error in OpenAI's shape, which every OpenAI client knows how to read."""
+    return JSONResponse({"error": {"message": message, "type": kind, "code": None}}, status)
+
+
+def create_app(settings: ProxySettings) -> FastAPI:
+    """The proxy's FastAPI app (see the module); its lifespan opens and closes the users'
+    memories, the extraction worker and the upstream client."""
+    users = UserMemories(settings.data, extractor=settings.extractor)
+    queue = ExtractionQueue(users)
+    service = ChatMemoryService(
+        users, budget=settings.budget, keep_turns=settings.keep_turns, queue=queue
+    )
+    upstream = settings.upstream.rstrip("/")
+    holder: dict[str, httpx.AsyncClient] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        queue.start()
+        resumed = queue.resume()
+        if resumed:
+            log.info("extraction resumes for %d users", resumed)
+        limits = httpx.Limits(max_connections=256, max_keepalive_connections=64)
+        async with httpx.AsyncClient(timeout=settings.timeout_s, limits=limits) as client:
+            holder["client"] = client
+            yield
+        queue.stop()
+        users.close()
+
+    app = FastAPI(
+        title="MAGS memory proxy",
+        description="An OpenAI-compatible chat endpoint whose history is the user's memory, "
+        "and an admin API over the users' memories.",
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    app.state.queue = queue
+
+    def upstream_headers(request: Request) -> dict[str, str]:
+        headers = {"Content-Type": "application/json"}
+        if settings.upstream_key:
+            headers["Authorization"] = f"Bearer {settings.upstream_key}"
+        elif settings.api_key is None and "authorization" in request.headers:
+            headers["Authorization"] = request.headers["authorization"]
+        return headers
+
+    def check_client(request: Request) -> None:
+        if settings.api_key is None:
+            return
+        given = request.headers.get("authorization", "")
+        if not secrets.compare_digest(given, f"Bearer {settings.api_key}"):
+            raise HTTPException(
+                401, "this proxy needs its API key: send it as the bearer token (api_key=...)"
+            )
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        return openai_error(exc.status_code, str(exc.detail))
+
+    @app.get("/v1/models", tags=["openai"])
+    async def models(request: Request) -> Response:
+        """The upstream's models, as it lists them."""
+        check_client(request)
+        return await forward("GET", "/models", request, None, None)
+
+    @app.post("/v1/chat/completions", tags=["openai"])
+    async def chat_completions(request: Request) -> Response:
+        """A chat completion; with a user, the history is replaced by the user's memory."""
+        check_client(request)
+        size = request.headers.get("content-length")
+        if size is not None and size.isdigit() and int(size) > MAX_BODY_BYTES:
+            return openai_error(413, f"the request is larger than {MAX_BODY_BYTES} bytes")
+        raw = await request.body()
+        try:
+            body = json.loads(raw)
+        except ValueError as exc:
+            return openai_error(400, f"the request body is not valid JSON: {exc}")
+        if not isinstance(body, dict):
+            return openai_error(400, "the request body must be a JSON object")
+        user = body.get("user") or request.headers.get(USER_HEADER)
+        if not user:
+            note = "off; no user (set the request's 'user' field or the X-Mags-User header)"
+            return await forward("POST", "/chat/completions", request, raw, None, note)
+        turn: PreparedTurn | None = None
+        try:
+            turn = await run_in_threadpool(service.prepare, str(user), body)
+        except InvalidInputError as exc:
+            note = f"off; {exc}"
+        except Exception as exc:  # the memory's trouble must never fail the chat
+            log.exception("memory failed for user %r; the request goes through without it", user)
+            note = f"error; {type(exc).__name__}: {exc}"
+        else:
+            note = turn.header
+        sent = json.dumps(turn.body).encode() if turn is not None else raw
+        return await forward("POST", "/chat/completions", request, sent, turn, note)
+
+    async def forward(
+        method: str,
+        path: str,
+        request: Request,
+        content: bytes | None,
+        turn: PreparedTurn | None,
+        note: str | None = None,
+    ) -> Response:
+        client = holder["client"]
+        extra = {MEMORY_HEADER: _header_safe(note)} if note else {}
+        outgoing = client.build_request(
+            method,
+            upstream + path,
+            headers=upstream_headers(request),
+            content=content,
+        )
+        try:
+            response = await client.send(outgoing, stream=True)
+        except httpx.HTTPError as exc:
+            return openai_error(
+                502,
+                f"the upstream at {upstream} did not answer ({type(exc).__name__}: {exc}); "
+                "check that it runs and that --upstream is its /v1 URL",
+                "upstream_error",
+            )
+        headers = {**_passed(response.headers), **extra}
+        streaming = "text/event-stream" in response.headers.get("content-type", "")
+        if response.status_code == 200 and streaming:
+            return StreamingResponse(
+                relay(response, turn),
+                status_code=200,
+                headers=headers,
+                media_type="text/event-stream",
+                background=BackgroundTask(response.aclose),
+            )
+        answer = await response.aread()
+        await response.aclose()
+        if turn is not None and response.status_code == 200:
+            await remember(turn, answer)
+        return Response(answer, response.status_code, headers=headers)
+
+    async def remember(turn: PreparedTurn, content: bytes) -> None:
+        try:
+            reply = json.loads(content)
+            text = reply_text(reply) if isinstance(reply, dict) else ""
+            await run_in_threadpool(service.remember_reply, turn, text)
+        except Exception:
+            log.exception("the reply to user %r could not be remembered", turn.user)
+
+    async def relay(response: httpx.Response, turn: PreparedTurn | None) -> AsyncIterator[bytes]:
+        """Pass the upstream's events on as they come; the reply is stored before the
+        chunk that carries ``[DONE]`` goes out (an acknowledged turn is never lost)."""
+        reply = StreamReply()
+        stored = False
+        async for chunk in response.aiter_raw():
+            reply.feed(chunk)
+            if turn is not None and reply.done and not stored:
+                await remember_text(turn, reply.text)
+                stored = True
+            yield chunk
+        if turn is not None and not stored:
+            await remember_text(turn, reply.text)
+
+    async def remember_text(turn: PreparedTurn, text: str) -> None:
+        try:
+            await run_in_threadpool(service.remember_reply, turn, text)
+        except Exception:
+            log.exception("the reply to user %r could not be remembered", turn.user)
+
+    add_admin_routes(app, service, settings.admin_token)
+    return app
+
+
+def _passed(headers: httpx.Headers) -> dict[str, str]:
+    return {
+        k: v
+        for k, v in headers.items()
+        if k.lower() in PASSED_HEADERS or k.lower().startswith(PASSED_PREFIXES)
+    }
+
+
+def _header_safe(text: str | None) -> str:
+    """Header values are latin-1 on one line."""
+    clean = " ".join((text or "").split())[:300]
+    return clean.encode("latin-1", "replace").decode("latin-1")
+
+
+def add_admin_routes(app: FastAPI, service: ChatMemoryService, token: str | None) -> None:
+    """The admin API (``/admin/...``): every route needs the admin bearer token."""
+    users = service.users
+    bearer = HTTPBearer(auto_error=False, description="the proxy's --admin-token")
+
+    def admin(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
+        if token is None:
+            raise HTTPException(
+                403, "the admin API is off: start the proxy with --admin-token TOKEN"
+            )
+        if credentials is None or not secrets.compare_digest(credentials.credentials, token):
+            raise HTTPException(401, "send the proxy's admin token as the bearer token")
+
+    def memory_of(user: str) -> Any:
+        try:
+            memory = users.open(user)
+        except InvalidInputError as exc:
+            raise HTTPException(422, str(exc)) from exc
+        if memory is None:
+            raise HTTPException(404, f"no memory for user {user!r}")
+        return memory
+
+    guarded = [Depends(admin)]
+
+    @app.get("/admin/status", tags=["admin"], dependencies=guarded)
+    def status() -> dict[str, Any]:
+        """Users served and the background extraction: users queued, turns read, failures."""
+        queue = service.queue
+        return {
+            "users": len(users.names()),
+            "extraction": {
+                "queued": queue.pending() if queue else 0,
+                "extracted": queue.extracted if queue else 0,
+                "failed": queue.failed if queue else 0,
+            },
+        }
+
+    @app.get("/admin/users", tags=["admin"], dependencies=guarded)
+    def list_users() -> dict[str, list[str]]:
+        """Every user with a memory."""
+        return {"users": users.names()}
+
+    @app.get("/admin/users/{user}/facts", tags=["admin"], dependencies=guarded)
+    def user_facts(user: str) -> dict[str, Any]:
+        """The user's current facts (the active graph), strongest first per entity."""
+        memory = memory_of(user)
+        t = max(memory.now, 0.0)
+        return {"user": user, "t": t, **memory.snapshot(t)}
+
+    @app.get("/admin/users/{user}/history", tags=["admin"], dependencies=guarded)
+    def user_history(user: str, name: str | None = None) -> dict[str, Any]:
+        """Every fact ever stored (of entity ``name`` if given), closed ones with when and
+        why they closed."""
+        memory = memory_of(user)
+        try:
+            facts = memory.history(name) if name else memory.all_facts()
+        except MagsError as exc:
+            raise HTTPException(404, str(exc)) from exc
+        return {"user": user, "facts": [f.to_dict() for f in facts]}
+
+    @app.get("/admin/users/{user}/episodes", tags=["admin"], dependencies=guarded)
+    def user_episodes(user: str, since: int = 0, limit: int = 100) -> dict[str, Any]:
+        """The user's turns (episodes) after id ``since``, oldest first, at most ``limit``."""
+        if limit < 1 or since < 0:
+            raise HTTPException(422, "since must be >= 0 and limit >= 1")
+        episodes = memory_of(user).episodes(since=since)[:limit]
+        return {"user": user, "episodes": [e.to_dict() for e in episodes]}
+
+    @app.get("/admin/users/{user}/last-request", tags=["admin"], dependencies=guarded)
+    def user_last_request(user: str) -> dict[str, Any]:
+        """The recall that went into the user's latest request, and its tokens."""
+        memory_of(user)
+        return {"user": user, "last": service.last_request(user)}
+
+    @app.delete("/admin/users/{user}/facts/{fact_id}", tags=["admin"], dependencies=guarded)
+    def forget_fact(user: str, fact_id: int) -> dict[str, Any]:
+        """Forget one current fact: it leaves the active graph and every later recall."""
+        memory = memory_of(user)
+        with users.lock(user):
+            try:
+                memory.forget(fact_id, max(memory.now, 0.0))
+            except MagsError as exc:
+                raise HTTPException(404, str(exc)) from exc
+        return {"user": user, "forgotten": fact_id}
+
+    @app.get("/admin/users/{user}/export", tags=["admin"], dependencies=guarded)
+    def export_user(user: str) -> dict[str, Any]:
+        """Everything stored for the user: facts with their history, turns, events."""
+        memory_of(user)
+        exported = users.export(user)
+        if exported is None:
+            raise HTTPException(404, f"no memory for user {user!r}")
+        return exported
+
+    @app.delete("/admin/users/{user}", tags=["admin"], dependencies=guarded)
+    def delete_user(user: str) -> dict[str, Any]:
+        """Erase the user's memory from disk."""
+        memory_of(user)
+        return {"user": user, "deleted": users.delete(user)}
