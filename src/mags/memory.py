@@ -239,8 +239,9 @@ class Memory:
 
         ``extract=False`` stores the episode only; `extract_episode` reads it later (off a
         request path, say). An observation is never lost. Without an extractor it is kept
-        as an episode with no facts (searchable by `recall`). If extraction or the judge fails, the episode is
-        still kept (with no facts) and `ExtractionError` says why; the graph is unchanged.
+        as an episode with no facts (searchable by `recall`). If extraction or the judge
+        fails, the episode is still kept (with no facts) and `ExtractionError` says why; the
+        graph is unchanged.
         """
         with self._lock:
             clean_text, t, iso_when = self._core.check_observation(
@@ -318,9 +319,7 @@ class Memory:
         [8 May 2023]
         - Caroline: I moved to Berlin last month.
         """
-        return self.observe(
-            text, t, source, speaker=speaker, when=when, role=role, extract=extract
-        )
+        return self.observe(text, t, source, speaker=speaker, when=when, role=role, extract=extract)
 
     def extract_episode(self, episode_id: int, *, role: str | None = None) -> list[int]:
         """Run the extractor on a stored episode (one kept with ``extract=False``) and add

@@ -99,8 +99,12 @@ def test_write_as_a_read_as_b_nothing(proxy: Proxied) -> None:
     say(proxy, "alice", "My secret project is called Bluebird and I live in Oslo.")
     say(proxy, "bob", "What is the secret project called Bluebird? Who lives in Oslo?")
     assert not any("Oslo" in b or "Bluebird" in b for b in memory_blocks(proxy))
-    assert all("Oslo" not in str(e["text"]) or e["speaker"] == "bob" for e in episodes(proxy, "bob"))
-    assert httpx.get(f"{proxy.root}/admin/users/carol/facts", headers=proxy.admin).status_code == 404
+    assert all(
+        "Oslo" not in str(e["text"]) or e["speaker"] == "bob" for e in episodes(proxy, "bob")
+    )
+    assert (
+        httpx.get(f"{proxy.root}/admin/users/carol/facts", headers=proxy.admin).status_code == 404
+    )
     # The boundary is the file system: one folder per user.
     stored = UserMemories(proxy.data)
     assert stored.path("alice") != stored.path("bob")

@@ -26,12 +26,14 @@ import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
@@ -78,6 +80,34 @@ class ProxySettings:
     """The upstream's API key (None: the client's ``Authorization`` is passed on)."""
     timeout_s: float = 600.0
     extractor: Callable[[], Extractor] = ChatRuleExtractor
+
+
+class ErrorDetail(BaseModel):
+    message: str
+    type: str
+    code: str | None = None
+
+
+class ErrorBody(BaseModel):
+    """OpenAI's error shape, which every route uses."""
+
+    error: ErrorDetail
+
+
+#: What an admin route may answer besides 200, documented in the OpenAPI schema.
+ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "no or a wrong admin token"},
+    403: {"model": ErrorBody, "description": "the admin API is off (no --admin-token)"},
+    404: {"model": ErrorBody, "description": "no such user or fact"},
+    422: {"model": ErrorBody, "description": "a malformed user name or parameter"},
+}
+
+
+#: The admin API's bearer token, as the OpenAPI schema documents it.
+AdminCredentials = Annotated[
+    HTTPAuthorizationCredentials | None,
+    Depends(HTTPBearer(auto_error=False, description="the proxy's --admin-token")),
+]
 
 
 def upstream_key_from_env(environ: dict[str, str] | os._Environ[str] = os.environ) -> str | None:
@@ -143,6 +173,13 @@ def create_app(settings: ProxySettings) -> FastAPI:
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
         return openai_error(exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        where = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()
+        )
+        return openai_error(422, f"invalid request: {where}")
 
     @app.get("/v1/models", tags=["openai"])
     async def models(request: Request) -> Response:
@@ -271,9 +308,10 @@ def _header_safe(text: str | None) -> str:
 def add_admin_routes(app: FastAPI, service: ChatMemoryService, token: str | None) -> None:
     """The admin API (``/admin/...``): every route needs the admin bearer token."""
     users = service.users
-    bearer = HTTPBearer(auto_error=False, description="the proxy's --admin-token")
 
-    def admin(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
+    def admin(
+        credentials: AdminCredentials,
+    ) -> None:
         if token is None:
             raise HTTPException(
                 403, "the admin API is off: start the proxy with --admin-token TOKEN"
@@ -292,7 +330,7 @@ def add_admin_routes(app: FastAPI, service: ChatMemoryService, token: str | None
 
     guarded = [Depends(admin)]
 
-    @app.get("/admin/status", tags=["admin"], dependencies=guarded)
+    @app.get("/admin/status", tags=["admin"], dependencies=guarded, responses=ADMIN_ERRORS)
     def status() -> dict[str, Any]:
         """Users served and the background extraction: users queued, turns read, failures."""
         queue = service.queue
@@ -305,19 +343,23 @@ def add_admin_routes(app: FastAPI, service: ChatMemoryService, token: str | None
             },
         }
 
-    @app.get("/admin/users", tags=["admin"], dependencies=guarded)
+    @app.get("/admin/users", tags=["admin"], dependencies=guarded, responses=ADMIN_ERRORS)
     def list_users() -> dict[str, list[str]]:
         """Every user with a memory."""
         return {"users": users.names()}
 
-    @app.get("/admin/users/{user}/facts", tags=["admin"], dependencies=guarded)
+    @app.get(
+        "/admin/users/{user}/facts", tags=["admin"], dependencies=guarded, responses=ADMIN_ERRORS
+    )
     def user_facts(user: str) -> dict[str, Any]:
         """The user's current facts (the active graph), strongest first per entity."""
         memory = memory_of(user)
         t = max(memory.now, 0.0)
         return {"user": user, "t": t, **memory.snapshot(t)}
 
-    @app.get("/admin/users/{user}/history", tags=["admin"], dependencies=guarded)
+    @app.get(
+        "/admin/users/{user}/history", tags=["admin"], dependencies=guarded, responses=ADMIN_ERRORS
+    )
     def user_history(user: str, name: str | None = None) -> dict[str, Any]:
         """Every fact ever stored (of entity ``name`` if given), closed ones with when and
         why they closed."""
@@ -328,7 +370,9 @@ def add_admin_routes(app: FastAPI, service: ChatMemoryService, token: str | None
             raise HTTPException(404, str(exc)) from exc
         return {"user": user, "facts": [f.to_dict() for f in facts]}
 
-    @app.get("/admin/users/{user}/episodes", tags=["admin"], dependencies=guarded)
+    @app.get(
+        "/admin/users/{user}/episodes", tags=["admin"], dependencies=guarded, responses=ADMIN_ERRORS
+    )
     def user_episodes(user: str, since: int = 0, limit: int = 100) -> dict[str, Any]:
         """The user's turns (episodes) after id ``since``, oldest first, at most ``limit``."""
         if limit < 1 or since < 0:
@@ -336,13 +380,23 @@ def add_admin_routes(app: FastAPI, service: ChatMemoryService, token: str | None
         episodes = memory_of(user).episodes(since=since)[:limit]
         return {"user": user, "episodes": [e.to_dict() for e in episodes]}
 
-    @app.get("/admin/users/{user}/last-request", tags=["admin"], dependencies=guarded)
+    @app.get(
+        "/admin/users/{user}/last-request",
+        tags=["admin"],
+        dependencies=guarded,
+        responses=ADMIN_ERRORS,
+    )
     def user_last_request(user: str) -> dict[str, Any]:
         """The recall that went into the user's latest request, and its tokens."""
         memory_of(user)
         return {"user": user, "last": service.last_request(user)}
 
-    @app.delete("/admin/users/{user}/facts/{fact_id}", tags=["admin"], dependencies=guarded)
+    @app.delete(
+        "/admin/users/{user}/facts/{fact_id}",
+        tags=["admin"],
+        dependencies=guarded,
+        responses=ADMIN_ERRORS,
+    )
     def forget_fact(user: str, fact_id: int) -> dict[str, Any]:
         """Forget one current fact: it leaves the active graph and every later recall."""
         memory = memory_of(user)
@@ -353,7 +407,9 @@ def add_admin_routes(app: FastAPI, service: ChatMemoryService, token: str | None
                 raise HTTPException(404, str(exc)) from exc
         return {"user": user, "forgotten": fact_id}
 
-    @app.get("/admin/users/{user}/export", tags=["admin"], dependencies=guarded)
+    @app.get(
+        "/admin/users/{user}/export", tags=["admin"], dependencies=guarded, responses=ADMIN_ERRORS
+    )
     def export_user(user: str) -> dict[str, Any]:
         """Everything stored for the user: facts with their history, turns, events."""
         memory_of(user)
@@ -362,7 +418,7 @@ def add_admin_routes(app: FastAPI, service: ChatMemoryService, token: str | None
             raise HTTPException(404, f"no memory for user {user!r}")
         return exported
 
-    @app.delete("/admin/users/{user}", tags=["admin"], dependencies=guarded)
+    @app.delete("/admin/users/{user}", tags=["admin"], dependencies=guarded, responses=ADMIN_ERRORS)
     def delete_user(user: str) -> dict[str, Any]:
         """Erase the user's memory from disk."""
         memory_of(user)

@@ -49,9 +49,7 @@ def add_proxy_command(commands: Any) -> None:
     proxy.add_argument("--upstream", required=True, help="the upstream's /v1 URL")
     proxy.add_argument("--host", default=DEFAULT_HOST, help="address to listen on (%(default)s)")
     proxy.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (%(default)s)")
-    proxy.add_argument(
-        "--data", help="folder of the users' memories (default: $MAGS_DATA/proxy)"
-    )
+    proxy.add_argument("--data", help="folder of the users' memories (default: $MAGS_DATA/proxy)")
     proxy.add_argument(
         "--budget", type=int, default=DEFAULT_BUDGET, help="memory block tokens (%(default)s)"
     )
@@ -82,10 +80,10 @@ def add_proxy_command(commands: Any) -> None:
 def llm_extractor(spec: str) -> Callable[[], Extractor]:
     """The extractor factory for ``--extract-llm URL/MODEL``.
 
-    >>> llm_extractor("no-model")
+    >>> llm_extractor("no-model")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    mags.core.errors.InvalidInputError: --extract-llm must be URL/MODEL, e.g. http://localhost:8934/v1/smollm2-135m; got 'no-model'
+    mags.core.errors.InvalidInputError: --extract-llm must be URL/MODEL, ...; got 'no-model'
     """
     base, _, model = spec.rstrip("/").rpartition("/")
     if not base.startswith(("http://", "https://")) or not model:

@@ -39,8 +39,7 @@ from mags.memory import message_text
 MEMORY_OPEN = "<mags-memory>"
 MEMORY_CLOSE = "</mags-memory>"
 MEMORY_PREAMBLE = (
-    "What you remember of this user from earlier turns (dated where known; it may be out of "
-    "date):"
+    "What you remember of this user from earlier turns (dated where known; it may be out of date):"
 )
 INSTRUCTION_ROLES = frozenset({"system", "developer"})
 KNOWN_ROLES = INSTRUCTION_ROLES | {"user", "assistant", "tool", "function"}
@@ -83,9 +82,7 @@ def split_messages(messages: Any) -> Chat:
         if is_memory_block(message):
             continue
         (instructions if message["role"] in INSTRUCTION_ROLES else turns).append(message)
-    last_assistant = max(
-        (i for i, m in enumerate(turns) if m["role"] == "assistant"), default=-1
-    )
+    last_assistant = max((i for i, m in enumerate(turns) if m["role"] == "assistant"), default=-1)
     new = tuple(
         m
         for m in turns[last_assistant + 1 :]

@@ -53,13 +53,15 @@ class ExtractionQueue:
         self._lock = threading.Lock()
         self._idle = threading.Event()
         self._idle.set()
-        self._thread = threading.Thread(target=self._work, name="mags-extract", daemon=True)
+        self._thread: threading.Thread | None = None
         self.extracted = 0
         self.failed = 0
 
     def start(self) -> ExtractionQueue:
-        """Start the worker."""
-        self._thread.start()
+        """Start the worker (again, after `stop`)."""
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._work, name="mags-extract", daemon=True)
+            self._thread.start()
         return self
 
     def submit(self, user: str) -> bool:
@@ -102,7 +104,7 @@ class ExtractionQueue:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Finish the user in hand and stop (what is still queued waits on disk)."""
-        if self._thread.is_alive():
+        if self._thread is not None and self._thread.is_alive():
             self._queue.put(None)
             self._thread.join(timeout)
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from mags.core.retrieve import Recall
@@ -84,7 +84,7 @@ class ChatMemoryService:
         sent upstream), recall for the newest one and rewrite ``messages``; every other
         field of ``body`` is kept as it is."""
         chat = split_messages(body.get("messages"))
-        when = datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
+        when = datetime.now(UTC).replace(microsecond=0, tzinfo=None)
         with self.users.turn(user) as (memory, t):
             remembered = [
                 memory.observe_turn(

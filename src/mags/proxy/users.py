@@ -209,4 +209,3 @@ def read_json(path: Path, default: Any) -> Any:
         return json.loads(path.read_text())
     except (OSError, ValueError):
         return default
-

@@ -131,9 +131,7 @@ class SQLiteStore:
             uri = f"file:{self.path}?mode=ro" if read_only else f"file:{self.path}"
             # Any thread may call: `Memory` serializes every call under its own lock (a
             # server answers from a thread pool and extracts in a worker thread).
-            self._db = sqlite3.connect(
-                uri, uri=True, isolation_level=None, check_same_thread=False
-            )
+            self._db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA busy_timeout = 10000")
             if not read_only:
                 self._db.execute("PRAGMA journal_mode = WAL")
