@@ -12,6 +12,7 @@ from mags.bench.hunts import add_hunts_command
 from mags.bench.locomo_command import add_eval_command
 from mags.core.errors import MagsError
 from mags.extract.noise_flags import add_noise_flags, noise_from_flags
+from mags.mcp_server import add_mcp_command
 from mags.proxy.command import add_proxy_command
 from mags.tune.command import add_tune_command
 from mags.viz.command import add_viz_command
@@ -231,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_viz_command(commands)
     add_web_commands(commands)
     add_proxy_command(commands)
+    add_mcp_command(commands)
     add_tune_command(commands)
     add_eval_command(commands, add_llm_flags)
     return parser
