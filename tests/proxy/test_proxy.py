@@ -262,3 +262,25 @@ def test_the_proxys_own_api_key(upstream: object, tmp_path: object) -> None:
         assert [m.id for m in right.models.list()] == ["test-model"]
         # The admin API is off without a token.
         assert httpx.get(f"{root}/admin/users").status_code == 403
+
+
+def test_a_past_date_and_a_recall_only_request(proxy: Proxied) -> None:
+    past = client(proxy, default_headers={"X-Mags-When": "2023-05-08T13:56:00"})
+    past.chat.completions.create(
+        model="m", user="ana", messages=[{"role": "user", "content": "I moved to Berlin."}]
+    )
+    probe = client(proxy, default_headers={"X-Mags-Remember": "off"})
+    probe.chat.completions.create(
+        model="m", user="ana", messages=[{"role": "user", "content": "Where did I move?"}]
+    )
+    (block,) = memory_blocks(proxy)
+    assert "[8 May 2023]" in block and "I moved to Berlin." in block
+    assert [e["text"] for e in episodes(proxy, "ana")] == ["I moved to Berlin.", "Okay."]
+    bad = client(proxy, default_headers={"X-Mags-When": "someday"}).chat.completions
+    raw = bad.with_raw_response.create(
+        model="m", user="ana", messages=[{"role": "user", "content": "Hi"}]
+    )
+    assert (
+        raw.headers["x-mags-memory"].startswith("off;")
+        and "someday" in raw.headers["x-mags-memory"]
+    )

@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -102,7 +102,8 @@ class ChatServer:
     A request with ``"stream": true`` is answered as server-sent events (the reply's text
     in three chunks, then ``[DONE]``); ``GET /v1/models`` lists one model, ``test-model``.
     ``default`` answers every request once the script is used up (an upstream that always
-    answers, for benchmarks).
+    answers); ``respond`` answers every request from the request itself (benchmarks that
+    script the replies inside the requests; such requests are not recorded).
 
     ``reject_modes`` lists ``response_format`` types answered with a 400, as servers that
     lack structured output do; such a request does not use up a scripted reply. With the
@@ -116,9 +117,11 @@ class ChatServer:
         replay: Sequence[str] | None = None,
         *,
         default: Reply | None = None,
+        respond: Callable[[Request], Reply] | None = None,
     ) -> None:
         self.reject_modes = set(reject_modes)
         self.default = default
+        self.respond = respond
         self.replay = None if replay is None else list(replay)
         self._replayed = 0  # replay answers given so far (not recounted per request)
         self.requests: list[Request] = []
@@ -191,6 +194,8 @@ class ChatServer:
     # -- called by the handler --------------------------------------------------------
 
     def _next(self, request: Request) -> Reply:
+        if self.respond is not None:
+            return self.respond(request)
         with self._lock:
             self.requests.append(request)
             if request.response_format in self.reject_modes:

@@ -5,8 +5,10 @@ user's memory, and an admin API over the users' memories.
 to the upstream. With a user (the request's ``user`` field, else the ``X-Mags-User``
 header) the request's new turns are stored first, then the messages are rewritten as
 `mags.proxy.context` says; without one the request passes through untouched. The
-``X-Mags-Memory`` response header says which happened. The upstream's answers, errors
-included, come back as they are; a memory failure never fails the chat.
+``X-Mags-Memory`` response header says which happened. ``X-Mags-When`` gives a turn's
+own time (importing past chats), ``X-Mags-Remember: off`` recalls without storing. The
+upstream's answers, errors included, come back as they are; a memory failure never fails
+the chat.
 
 Example
 -------
@@ -19,6 +21,7 @@ Example
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -55,6 +58,10 @@ log = logging.getLogger(__name__)
 
 USER_HEADER = "X-Mags-User"
 MEMORY_HEADER = "X-Mags-Memory"
+#: The turn's wall-clock time, ISO 8601 (default: now), for importing past chats.
+WHEN_HEADER = "X-Mags-When"
+#: ``off``: recall for this request but store neither its turns nor the reply.
+REMEMBER_HEADER = "X-Mags-Remember"
 #: A request body larger than this is refused with 413 before it is read whole.
 MAX_BODY_BYTES = 32 * 1024 * 1024
 #: Upstream response headers worth passing back (rate limits, ids); the rest are the
@@ -207,7 +214,15 @@ def create_app(settings: ProxySettings) -> FastAPI:
             return await forward("POST", "/chat/completions", request, raw, None, note)
         turn: PreparedTurn | None = None
         try:
-            turn = await run_in_threadpool(service.prepare, str(user), body)
+            turn = await run_in_threadpool(
+                functools.partial(
+                    service.prepare,
+                    str(user),
+                    body,
+                    when=request.headers.get(WHEN_HEADER),
+                    remember=request.headers.get(REMEMBER_HEADER, "on").lower() != "off",
+                )
+            )
         except InvalidInputError as exc:
             note = f"off; {exc}"
         except Exception as exc:  # the memory's trouble must never fail the chat

@@ -16,6 +16,7 @@ What you remember of this user from earlier turns (dated where known; it may be 
 Observations:
 [...]
 - Ana: I work as a nurse.
+- assistant: Noted!
 </mags-memory>
 >>> later.body["temperature"], later.body["messages"][-1]["content"]
 (0, 'What work do I do?')
@@ -30,6 +31,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mags.core.retrieve import Recall
+from mags.core.validate import check_when
 from mags.memory import message_text
 from mags.proxy.context import split_messages, upstream_messages
 from mags.proxy.extraction import ASSISTANT_SOURCE, USER_SOURCE, ExtractionQueue
@@ -53,6 +55,10 @@ class PreparedTurn:
     recall: Recall | None
     remembered: list[int] = field(default_factory=list)
     """Ids of the episodes this request's new turns were stored as."""
+    remember: bool = True
+    """Whether the reply is to be stored (False: a recall-only request)."""
+    when: str | None = None
+    """The turn's wall-clock time (ISO 8601)."""
 
     @property
     def header(self) -> str:
@@ -79,12 +85,24 @@ class ChatMemoryService:
         self._last: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
-    def prepare(self, user: str, body: dict[str, Any]) -> PreparedTurn:
+    def prepare(
+        self,
+        user: str,
+        body: dict[str, Any],
+        *,
+        when: str | None = None,
+        remember: bool = True,
+    ) -> PreparedTurn:
         """Store the request's new user turns (as the user's episodes, before anything is
         sent upstream), recall for the newest one and rewrite ``messages``; every other
-        field of ``body`` is kept as it is."""
+        field of ``body`` is kept as it is.
+
+        ``when`` is the turn's wall-clock time (ISO 8601; default now: an import of past
+        chats gives their own); ``remember=False`` recalls without storing anything (the
+        reply is not stored either)."""
         chat = split_messages(body.get("messages"))
-        when = datetime.now(UTC).replace(microsecond=0, tzinfo=None)
+        stamp = check_when(when) if when else None
+        now = stamp or datetime.now(UTC).replace(microsecond=0, tzinfo=None).isoformat()
         with self.users.turn(user) as (memory, t):
             remembered = [
                 memory.observe_turn(
@@ -92,25 +110,25 @@ class ChatMemoryService:
                     t,
                     str(m.get("name") or user),
                     role="user",
-                    when=when,
+                    when=now,
                     source=USER_SOURCE,
                     extract=False,
                 ).id
-                for m in chat.new
+                for m in (chat.new if remember else ())
             ]
             kept = {message_text(m.get("content")) for m in chat.turns[-self.keep_turns :]}
             last_id = remembered[-1] if remembered else 0
             since = max(0, last_id - KEPT_LOOKBACK * self.keep_turns - len(remembered))
             shown = [e.id for e in memory.episodes(since=since) if e.text in kept]
             recall = (
-                memory.recall(
-                    chat.query, t, self.budget, exclude_episodes=shown, now=when.isoformat()
-                )
+                memory.recall(chat.query, t, self.budget, exclude_episodes=shown, now=now)
                 if chat.query
                 else None
             )
         messages = upstream_messages(chat, recall.text if recall else "", self.keep_turns)
-        turn = PreparedTurn(user, t, {**body, "messages": messages}, recall, remembered)
+        turn = PreparedTurn(
+            user, t, {**body, "messages": messages}, recall, remembered, remember, now
+        )
         with self._lock:
             self._last[user] = {
                 "t": t,
@@ -125,7 +143,7 @@ class ChatMemoryService:
 
     def remember_reply(self, turn: PreparedTurn, text: str) -> None:
         """Store the assistant's reply to ``turn`` as the assistant's episode."""
-        if not text.strip():
+        if not text.strip() or not turn.remember:
             return
         with self.users.turn(turn.user) as (memory, _):
             memory.observe_turn(
@@ -133,6 +151,7 @@ class ChatMemoryService:
                 max(turn.t, memory.now),
                 "assistant",
                 role="assistant",
+                when=turn.when,
                 source=ASSISTANT_SOURCE,
                 extract=False,
             )
