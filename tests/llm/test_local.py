@@ -45,7 +45,7 @@ def test_only_announced_servers_that_answer_are_running(tmp_path: Path) -> None:
     (folder / "broken.json").write_text("{not json")
     assert running_servers(folder) == []
     assert not (folder / "9.json").exists()  # a dead process's announcement is cleared
-    with ChatServer() as server:  # a live process whose server does not list models
+    with ChatServer() as server:  # a live process whose server lists another model
         alive = {"base_url": server.url, "model": "smollm2-135m", "pid": os.getpid()}
         (folder / "1.json").write_text(json.dumps(alive))
         assert running_servers(folder) == []

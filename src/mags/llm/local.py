@@ -300,7 +300,7 @@ class LocalServer:
     def _wait_ready(self, timeout_s: float) -> None:
         """Poll until the server lists its model and has completed one token."""
         deadline = time.monotonic() + timeout_s
-        while not _answers(f"{self.base_url}/models"):
+        while not _serves(f"{self.base_url}/models", self.model.name):
             self._check_alive()
             if time.monotonic() > deadline:
                 raise LocalModelError(
@@ -379,12 +379,15 @@ class LocalServer:
         self.stop()
 
 
-def _answers(url: str) -> bool:
+def _serves(url: str, model: str) -> bool:
+    """Whether the server at ``url`` (its ``/models``) lists ``model``: a port reused by
+    another server is not the announced one."""
     try:
         with urllib.request.urlopen(url, timeout=1.0) as response:
-            return bool(response.status == 200)
-    except (OSError, urllib.error.URLError):
+            listed = json.loads(response.read()).get("data", [])
+    except (OSError, urllib.error.URLError, ValueError, AttributeError):
         return False
+    return any(isinstance(m, dict) and m.get("id") == model for m in listed)
 
 
 def _post(url: str, body: dict[str, Any], timeout_s: float) -> dict[str, Any]:
@@ -438,7 +441,7 @@ def running_servers(folder: Path) -> list[RunningServer]:
             server = RunningServer(str(entry["base_url"]), str(entry["model"]), int(entry["pid"]))
         except (OSError, ValueError, KeyError, TypeError):
             continue
-        if pid_alive(server.pid) and _answers(f"{server.base_url}/models"):
+        if pid_alive(server.pid) and _serves(f"{server.base_url}/models", server.model):
             found.append(server)
         elif not pid_alive(server.pid):
             path.unlink(missing_ok=True)
