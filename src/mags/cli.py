@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from mags.bench.hunts import add_hunts_command
+from mags.bench.proxy_bench import add_proxy_bench_command
 from mags.bench.locomo_command import add_eval_command
 from mags.core.errors import MagsError
 from mags.extract.noise_flags import add_noise_flags, noise_from_flags
@@ -233,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_web_commands(commands)
     add_proxy_command(commands)
     add_mcp_command(commands)
+    add_proxy_bench_command(commands)
     add_tune_command(commands)
     add_eval_command(commands, add_llm_flags)
     return parser

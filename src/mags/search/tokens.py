@@ -13,13 +13,16 @@ Example
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from mags.core.errors import InvalidInputError
 
 ENCODINGS = ("cl100k_base", "o200k_base")
 DEFAULT_ENCODING = "cl100k_base"
+#: Lines remembered with their counts, and the longest line worth remembering.
+COUNT_CACHE = 1 << 16
+CACHED_CHARS = 2000
 
 
 @cache
@@ -36,10 +39,17 @@ class TokenCounter:
         if encoding not in ENCODINGS:
             raise InvalidInputError(f"unknown tokenizer {encoding!r}; use one of {ENCODINGS}")
         self.encoding = encoding
+        # Recall counts the same fact and turn lines again and again: remember their counts.
+        self._count = lru_cache(maxsize=COUNT_CACHE)(self._encode_count)
+
+    def _encode_count(self, text: str) -> int:
+        return len(_encoding(self.encoding).encode_ordinary(text))
 
     def count(self, text: str) -> int:
         """Tokens in ``text``."""
-        return len(_encoding(self.encoding).encode_ordinary(text)) if text else 0
+        if not text:
+            return 0
+        return self._count(text) if len(text) <= CACHED_CHARS else self._encode_count(text)
 
     def __call__(self, text: str) -> int:
         return self.count(text)
