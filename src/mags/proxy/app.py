@@ -303,7 +303,30 @@ def create_app(settings: ProxySettings) -> FastAPI:
             log.exception("the reply to user %r could not be remembered", turn.user)
 
     add_admin_routes(app, service, settings.admin_token)
+    add_page_routes(app)
     return app
+
+
+PAGE = Path(__file__).parent / "static"
+#: Cytoscape.js, vendored once for the web demo; the page uses the same file.
+VENDOR = Path(__file__).parents[1] / "web" / "static" / "vendor"
+
+
+def add_page_routes(app: FastAPI) -> None:
+    """The conversations page (``/conversations``): a user's graph, history and last
+    recall, live, read through the admin API with the token typed on the page."""
+    from fastapi.staticfiles import StaticFiles
+
+    @app.get("/conversations", include_in_schema=False)
+    def conversations() -> Response:
+        return Response((PAGE / "conversations.html").read_bytes(), media_type="text/html")
+
+    @app.get("/", include_in_schema=False)
+    def home() -> Response:
+        return Response(status_code=307, headers={"Location": "/conversations"})
+
+    app.mount("/vendor", StaticFiles(directory=VENDOR), name="vendor")
+    app.mount("/static", StaticFiles(directory=PAGE), name="page")
 
 
 def _passed(headers: httpx.Headers) -> dict[str, str]:

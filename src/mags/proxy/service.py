@@ -121,7 +121,15 @@ class ChatMemoryService:
             since = max(0, last_id - KEPT_LOOKBACK * self.keep_turns - len(remembered))
             shown = [e.id for e in memory.episodes(since=since) if e.text in kept]
             recall = (
-                memory.recall(chat.query, t, self.budget, exclude_episodes=shown, now=now)
+                memory.recall(
+                    # The user's name seeds the user's own facts (where they live, their
+                    # job): a personal memory is about this person whatever the turn says.
+                    f"{user}: {chat.query}",
+                    t,
+                    self.budget,
+                    exclude_episodes=shown,
+                    now=now,
+                )
                 if chat.query
                 else None
             )
