@@ -441,6 +441,7 @@ class Memory:
         sources: Iterable[str] = RECALL_SOURCES,
         now: datetime | date | str | None = None,
         exclude_episodes: Iterable[int] = (),
+        about: Iterable[str] = (),
     ) -> Recall:
         """The facts and episodes most relevant to ``query``, packed into ``budget_tokens``
         (default: the config's ``budget_tokens``), counted with the memory's tokenizer.
@@ -452,7 +453,8 @@ class Memory:
         ("last week", "in May 2023") boosts what is dated inside it; relative ones resolve
         against ``now`` (default: the latest dated episode). ``Recall.via`` says which
         channel found each episode. Episodes in ``exclude_episodes`` (turns the prompt
-        already holds) are never packed.
+        already holds) are never packed. Names in ``about`` (the user a personal memory
+        serves) seed the facts as if the query named them, without entering the search.
         """
         chosen = set(sources)
         excluded = tuple(exclude_episodes)
@@ -476,6 +478,7 @@ class Memory:
                     use_facts="facts" in chosen,
                     count=self._count,
                     exclude=excluded,
+                    about=tuple(about),
                 ),
                 persist=not self._read_only,
             )

@@ -378,10 +378,12 @@ class MemoryCore:
         use_facts: bool = True,
         count: TokenCount | None = None,
         exclude: Iterable[int] = (),
+        about: Sequence[str] = (),
     ) -> Recall:
         """The most relevant facts and episodes for ``query`` packed into ``budget_tokens``
         (see `mags.core.retrieve.recall`; ``hits`` come from the caller's episode search;
-        ``exclude`` names episodes the caller already shows)."""
+        ``exclude`` names episodes the caller already shows; ``about`` entities to start
+        from besides those the query names)."""
         t = check_time(t, self.graph.now)
         query = check_text(query, "query", MAX_TEXT_CHARS)
         budget = self.graph.config.budget_tokens if budget_tokens is None else budget_tokens
@@ -399,6 +401,7 @@ class MemoryCore:
             use_facts=use_facts,
             count=count or estimate_tokens,
             exclude=frozenset(exclude),
+            about=tuple(about),
         )
         self.graph.emit(
             "recall",

@@ -187,6 +187,7 @@ def recall(
     use_facts: bool = True,
     count: TokenCount = estimate_tokens,
     exclude: frozenset[int] = frozenset(),
+    about: Sequence[str] = (),
 ) -> Recall:
     """The facts and episodes most relevant to ``query`` that fit in ``budget`` tokens.
 
@@ -196,9 +197,11 @@ def recall(
     on offer, facts first take at most ``fact_share`` of the budget, episodes what is left,
     and facts again whatever the episodes leave (``config.fact_share``). ``count`` counts
     tokens (the facade passes a real tokenizer); the packed text never costs more than
-    ``budget``. Episodes in ``exclude`` (already in the caller's prompt) are never packed.
+    ``budget``. Episodes in ``exclude`` (already in the caller's prompt) are never packed;
+    names in ``about`` seed the facts like names in the query, without entering the search.
     """
-    seeds = seed_entities(graph, query, graph.config.max_seeds) if use_facts else {}
+    seeded = " ".join([query, *about]) if about else query
+    seeds = seed_entities(graph, seeded, graph.config.max_seeds) if use_facts else {}
     scores = score_facts(graph, seeds, t) if seeds else {}
     if window is not None:
         for fid in scores:  # a dated fact inside the query's time window

@@ -116,19 +116,21 @@ class ChatMemoryService:
                 ).id
                 for m in (chat.new if remember else ())
             ]
+            speakers = {str(m["name"]) for m in chat.new if m.get("name")}
             kept = {message_text(m.get("content")) for m in chat.turns[-self.keep_turns :]}
             last_id = remembered[-1] if remembered else 0
             since = max(0, last_id - KEPT_LOOKBACK * self.keep_turns - len(remembered))
             shown = [e.id for e in memory.episodes(since=since) if e.text in kept]
             recall = (
                 memory.recall(
-                    # The user's name seeds the user's own facts (where they live, their
-                    # job): a personal memory is about this person whatever the turn says.
-                    f"{user}: {chat.query}",
+                    chat.query,
                     t,
                     self.budget,
                     exclude_episodes=shown,
                     now=now,
+                    # A personal memory is about this person whatever the turn says: the
+                    # user's own facts (home, job) are a starting point of every recall.
+                    about=(user, *speakers),
                 )
                 if chat.query
                 else None
