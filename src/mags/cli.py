@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from mags.bench.hunts import add_hunts_command
-from mags.bench.proxy_bench import add_proxy_bench_command
 from mags.bench.locomo_command import add_eval_command
+from mags.bench.proxy_bench import add_proxy_bench_command
 from mags.core.errors import MagsError
 from mags.extract.noise_flags import add_noise_flags, noise_from_flags
 from mags.mcp_server import add_mcp_command

@@ -284,3 +284,20 @@ def test_a_past_date_and_a_recall_only_request(proxy: Proxied) -> None:
         raw.headers["x-mags-memory"].startswith("off;")
         and "someday" in raw.headers["x-mags-memory"]
     )
+
+
+def test_the_upstream_key_comes_from_the_proxy_not_the_client(
+    upstream: object, tmp_path: object
+) -> None:
+    from mags.proxy.app import ProxySettings, create_app
+    from mags.proxy.serving import serving
+
+    server = upstream  # the scripted upstream of the conftest
+    for key, expected in (("up-key", "Bearer up-key"), (None, "Bearer client-key")):
+        settings = ProxySettings(upstream=server.url, data=str(tmp_path), upstream_key=key)  # type: ignore[attr-defined]
+        with serving(create_app(settings)) as root:
+            ai = openai.OpenAI(base_url=f"{root}/v1", api_key="client-key", max_retries=0)
+            ai.chat.completions.create(
+                model="m", user="ana", messages=[{"role": "user", "content": "Hi"}]
+            )
+        assert server.requests[-1].headers["authorization"] == expected  # type: ignore[attr-defined]
