@@ -367,6 +367,52 @@ class Memory:
             )
         )
 
+    def observe_messages(
+        self,
+        messages: Iterable[Mapping[str, Any]],
+        t: float,
+        *,
+        when: datetime | date | str | None = None,
+        source: str | None = None,
+    ) -> list[Episode]:
+        """Store chat messages in the OpenAI format (``{"role", "content", "name"?}``), all
+        at turn ``t``, in order; returns their episodes.
+
+        The speaker is the message's ``name``, else its role (``user``, ``assistant``).
+        System and tool messages are instructions, not conversation: they are skipped, as
+        are messages with no text. Content given as a list of parts keeps its text parts.
+        Every message is stored even if extraction fails for some; then `ExtractionError`
+        is raised at the end, naming them.
+        """
+        episodes: list[Episode] = []
+        failed: list[str] = []
+        for i, message in enumerate(messages):
+            if not isinstance(message, Mapping):
+                raise InvalidInputError(
+                    f"message #{i} must be a dict with 'role' and 'content', got {message!r:.100}"
+                )
+            role = message.get("role")
+            if role not in CHAT_ROLES:
+                if role in SKIPPED_ROLES:
+                    continue
+                raise InvalidInputError(
+                    f"message #{i} has role {role!r}; expected one of "
+                    f"{sorted(CHAT_ROLES | SKIPPED_ROLES)}"
+                )
+            text = message_text(message.get("content"))
+            if not text.strip():
+                continue
+            speaker = str(message.get("name") or role)
+            try:
+                episodes.append(
+                    self.observe_turn(text, t, speaker, role=role, when=when, source=source)
+                )
+            except ExtractionError as exc:
+                failed.append(f"message #{i}: {exc}")
+        if failed:
+            raise ExtractionError("; ".join(failed))
+        return episodes
+
     def _judged(self, text: str, extraction: Extraction) -> list[int]:
         """The current facts the judge finds contradicted (no call without candidates)."""
         if self._judge is None or not extraction.facts:

@@ -159,7 +159,6 @@ class Timings:
     proxy_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     full_tokens: dict[str, int] = field(default_factory=dict)
-    turn_of: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -195,7 +194,6 @@ def _replay(chat: SpeakerChat, upstream: str, root: str, timings: Timings, log: 
                 timings.direct_ms.append(1000 * (middle - started))
                 timings.proxy_ms.append(1000 * (ended - middle))
                 timings.full_tokens[rid] = full
-                timings.turn_of[rid] = request.turn
                 for name, answer in (("direct", direct), ("proxy", proxied)):
                     if answer.status_code != 200:
                         timings.errors.append(f"{rid} {name}: HTTP {answer.status_code}")

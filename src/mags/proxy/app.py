@@ -157,8 +157,6 @@ def create_app(settings: ProxySettings) -> FastAPI:
         "and an admin API over the users' memories.",
         lifespan=lifespan,
     )
-    app.state.service = service
-    app.state.queue = queue
 
     def upstream_headers(request: Request) -> dict[str, str]:
         headers = {"Content-Type": "application/json"}
@@ -277,17 +275,17 @@ def create_app(settings: ProxySettings) -> FastAPI:
     async def remember(turn: PreparedTurn, content: bytes) -> None:
         try:
             reply = json.loads(content)
-            text = reply_text(reply) if isinstance(reply, dict) else ""
-            await run_in_threadpool(service.remember_reply, turn, text)
-        except Exception:
-            log.exception("the reply to user %r could not be remembered", turn.user)
+        except ValueError:
+            log.warning("the upstream's reply to user %r is not JSON; not remembered", turn.user)
+            return
+        await remember_text(turn, reply_text(reply) if isinstance(reply, dict) else "")
 
     async def relay(response: httpx.Response, turn: PreparedTurn | None) -> AsyncIterator[bytes]:
         """Pass the upstream's events on as they come; the reply is stored before the
         chunk that carries ``[DONE]`` goes out (an acknowledged turn is never lost)."""
         reply = StreamReply()
         stored = False
-        async for chunk in response.aiter_raw():
+        async for chunk in response.aiter_bytes():  # decoded: no content-encoding is passed on
             reply.feed(chunk)
             if turn is not None and reply.done and not stored:
                 await remember_text(turn, reply.text)
