@@ -40,7 +40,7 @@ def test_reopen_restores_exactly_the_same_state(tmp_path: Path) -> None:
     reopened = Memory.open(path)
     assert dump(reopened) == state
     assert reopened.snapshot(10) == snapshot
-    assert reopened.history("apple") == Memory.open(path).history("apple")
+    assert reopened.history("apple") == Memory.open(path, read_only=True).history("apple")
     reopened.add([("pear", "in", "bowl")], t=11)  # and it carries on where it stopped
     assert reopened.stats()["facts"] == state["facts"][-1]["id"] + 1
 
@@ -159,6 +159,25 @@ def test_a_reader_reads_while_a_writer_writes(tmp_path: Path) -> None:
     finally:
         writer.kill()
         writer.wait()
+
+
+def test_a_second_writer_is_refused_at_open_never_mid_write(tmp_path: Path) -> None:
+    path = tmp_path / "memory.db"
+    writer = _start_writer(path)
+    try:
+        _wait_for_steps(writer, 1)
+        with pytest.raises(StoreError, match=rf"another process \(pid {writer.pid}\)"):
+            Memory.open(path)
+        assert Memory.open(path, read_only=True).stats()["facts"] > 0  # readers are welcome
+    finally:
+        writer.kill()
+        writer.wait()
+    Memory.open(path).close()  # the kernel released the killed writer's lock
+    first = Memory.open(path)
+    with pytest.raises(StoreError, match="in this process"):
+        Memory.open(path)
+    first.close()
+    Memory.open(path).close()  # closing gives the lock up
 
 
 @pytest.mark.parametrize("delay", [0.05, 0.3, 0.9])

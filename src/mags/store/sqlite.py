@@ -18,6 +18,7 @@ from mags.core.errors import SchemaVersionError, StoreError
 from mags.core.graph import ChangeSet
 from mags.core.model import EntityRecord, Episode, Event, FactRecord, Qualifiers
 from mags.store.base import StoredState
+from mags.store.writer_lock import WriterLock
 
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:
@@ -127,6 +128,8 @@ class SQLiteStore:
             raise StoreError(f"{self.path} does not exist; a read-only memory needs a file")
         if not read_only and not self.path.parent.is_dir():
             raise StoreError(f"cannot create {self.path}: folder {self.path.parent} does not exist")
+        # One writer per file: a second one is told at open, never mid-write.
+        self._writer = None if read_only else WriterLock.acquire(self.path)
         try:
             uri = f"file:{self.path}?mode=ro" if read_only else f"file:{self.path}"
             # Any thread may call: `Memory` serializes every call under its own lock (a
@@ -142,6 +145,7 @@ class SQLiteStore:
             else:
                 self._check_version(self._version())
         except sqlite3.DatabaseError as exc:
+            self._release()
             raise StoreError(
                 f"{self.path} is not a usable MAGS memory file ({exc}); "
                 "open another path or restore it from a backup"
@@ -296,5 +300,11 @@ class SQLiteStore:
         return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection and give up the writer lock."""
         self._db.close()
+        self._release()
+
+    def _release(self) -> None:
+        if self._writer is not None:
+            self._writer.release()
+            self._writer = None
