@@ -194,3 +194,42 @@ def test_kill_9_mid_write_loses_at_most_that_call(tmp_path: Path, delay: float) 
     assert facts % BATCH == 0 and facts >= (last + 1) * BATCH  # whole calls, none lost once acked
     assert memory.events()[-1].seq == len(memory.events())
     memory.add([("after", "in", "crash")], t=memory.now + 1)  # and it is still writable
+
+
+def test_compact_drops_old_history_and_the_memory_carries_on(tmp_path: Path) -> None:
+    path = tmp_path / "memory.db"
+    memory = Memory.open(path)
+    for t in range(300):
+        memory.add([("cat", "in", f"room {t % 7}"), ("dog", "on", f"mat {t}")], t=t)
+    before = memory.stats()
+    with pytest.raises(StoreError, match="open for writing"):
+        SQLiteStore(path)  # no compaction under an open writer
+    memory.close()
+    store = SQLiteStore(path)
+    removed = store.compact(keep_events=50, closed_before=250)
+    store.close()
+    assert removed["events"] == before["events"] - 50 and removed["facts"] > 0
+    assert removed["bytes_after"] < removed["bytes_before"]
+    again = Memory.open(path)
+    assert again.stats()["events"] == 50
+    assert again.where_is("cat", t=300).object == "room 5"  # current facts untouched
+    assert len(again.history("dog")) == 51  # closed before 250: gone; 250-299 kept
+    last = again.events()[-1].seq
+    assert [e.seq for e in again.events(since=last - 3)] == [last - 2, last - 1, last]
+    again.add([("cat", "in", "garden")], t=301)  # numbers go on, never reused
+    assert again.events()[-1].seq > last
+    again.close()
+    assert Memory.open(path, read_only=True).where_is("cat", t=302).object == "garden"
+
+
+def test_the_compact_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from mags.cli import main
+
+    path = tmp_path / "memory.db"
+    with Memory.open(path) as memory:
+        for t in range(20):
+            memory.add([("cat", "in", f"room {t}")], t=t)
+    assert main(["compact", str(path), "--keep-events", "5", "--closed-before", "10"]) == 0
+    assert "closed facts" in capsys.readouterr().out
+    assert main(["compact", str(path)]) == 2
+    assert "--keep-events" in capsys.readouterr().err

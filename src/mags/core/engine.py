@@ -7,6 +7,7 @@ enforces capacity). The caller persists ``take_changes()`` after each operation.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -504,7 +505,8 @@ class MemoryCore:
         """Events with sequence number greater than ``since``, oldest first."""
         if isinstance(since, bool) or not isinstance(since, int) or since < 0:
             raise InvalidInputError(f"since must be a non-negative integer, got {since!r}")
-        return self.graph.events[since:]
+        events = self.graph.events  # in seq order; compaction may have dropped the oldest
+        return events[bisect.bisect_right(events, since, key=lambda e: e.seq) :]
 
     def stats(self) -> dict[str, int]:
         """Counts of what the memory holds."""

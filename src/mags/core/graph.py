@@ -60,6 +60,7 @@ class LiquidGraph:
         self.facts: dict[int, FactRecord] = {}
         self.episodes: dict[int, Episode] = {}
         self.events: list[Event] = []
+        self.last_seq = 0  # events may be compacted away: their numbers are never reused
         self.now = float("-inf")
         self.next_entity_id = 1
         self.next_fact_id = 1
@@ -119,7 +120,8 @@ class LiquidGraph:
         data: Mapping[str, Any] | None = None,
     ) -> Event:
         """Record an event; every change of the memory goes through here."""
-        event = Event(len(self.events) + 1, t, kind, tuple(facts), tuple(entities), data or {})
+        self.last_seq += 1
+        event = Event(self.last_seq, t, kind, tuple(facts), tuple(entities), data or {})
         self.events.append(event)
         self._new_events.append(event)
         if t > self.now:
@@ -343,5 +345,6 @@ class LiquidGraph:
         self.events = sorted(events, key=lambda e: e.seq)
         if self.events:
             self.now = max(e.t for e in self.events)
+            self.last_seq = self.events[-1].seq
         self._dirty_entities.clear()
         self._dirty_facts.clear()

@@ -295,6 +295,64 @@ class SQLiteStore:
                 db.execute("ROLLBACK")
             raise StoreError(f"cannot write {self.path}: {exc}") from exc
 
+    def compact(
+        self, *, keep_events: int | None = None, closed_before: float | None = None
+    ) -> dict[str, int]:
+        """Drop old history for good: every event but the last ``keep_events``, and every
+        fact closed (superseded or archived) before logical time ``closed_before``; then
+        give the space back to the file system. The newest event and the newest fact always
+        stay, so that ids and sequence numbers are never reused. Returns what was removed
+        and the file's size before and after.
+
+        Example
+        -------
+        >>> import tempfile, os
+        >>> from mags import Memory
+        >>> path = os.path.join(tempfile.mkdtemp(), "memory.db")
+        >>> m = Memory.open(path)
+        >>> for t, place in enumerate(["hall", "kitchen", "garden"]):
+        ...     _ = m.add([("cat", "in", place)], t=t)
+        >>> m.close()
+        >>> removed = SQLiteStore(path).compact(keep_events=2, closed_before=2)
+        >>> removed["events"], removed["facts"]
+        (3, 1)
+        >>> [f.object for f in Memory.open(path).history("cat")]
+        ['kitchen', 'garden']
+        """
+        if self.read_only:
+            raise StoreError(f"{self.path} was opened read-only; open it without read_only")
+        if keep_events is not None and keep_events < 1:
+            raise StoreError("keep_events must be at least 1 (the newest event always stays)")
+        db = self._db
+        before = self.path.stat().st_size
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            events = facts = 0
+            if keep_events is not None:
+                events = db.execute(
+                    "DELETE FROM events WHERE seq <= (SELECT MAX(seq) FROM events) - ?",
+                    (keep_events,),
+                ).rowcount
+            if closed_before is not None:
+                facts = db.execute(
+                    "DELETE FROM facts WHERE COALESCE(valid_to, archived_t) < ? "
+                    "AND id < (SELECT MAX(id) FROM facts)",
+                    (closed_before,),
+                ).rowcount
+            db.execute("COMMIT")
+            db.execute("VACUUM")
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.DatabaseError as exc:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise StoreError(f"cannot compact {self.path}: {exc}") from exc
+        return {
+            "events": events,
+            "facts": facts,
+            "bytes_before": before,
+            "bytes_after": self.path.stat().st_size,
+        }
+
     def integrity_check(self) -> str:
         """SQLite's own verdict on the file ("ok" when sound)."""
         return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
