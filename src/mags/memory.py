@@ -532,7 +532,13 @@ class Memory:
     def episodes(self, since: int = 0) -> list[Episode]:
         """Episodes with id greater than ``since``, oldest first."""
         with self._lock:
-            return [e for eid, e in self._core.graph.episodes.items() if eid > since]
+            graph = self._core.graph
+            if since <= 0:
+                return list(graph.episodes.values())
+            # Ids only grow: read from ``since`` on instead of scanning every episode (the
+            # proxy asks for the last few on every request).
+            found = (graph.episodes.get(i) for i in range(since + 1, graph.next_episode_id))
+            return [e for e in found if e is not None]
 
     def configure(self, config: MemoryConfig) -> None:
         """Change hyperparameters live; they apply from the next call."""

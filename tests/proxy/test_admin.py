@@ -16,6 +16,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from mags.llm.testserver import ChatServer, Reply
 from mags.proxy.app import ProxySettings, create_app
+from mags.proxy.serving import wait_for_extraction
 from tests.proxy.conftest import ADMIN, Proxied
 
 
@@ -34,12 +35,7 @@ def test_facts_history_forget_export_delete(proxy: Proxied) -> None:
             model="m", user="ana", messages=[{"role": "user", "content": text}]
         )
     root, admin = f"{proxy.root}/admin/users/ana", proxy.admin
-    for _ in range(100):
-        if (
-            httpx.get(f"{proxy.root}/admin/status", headers=admin).json()["extraction"]["queued"]
-            == 0
-        ):
-            break
+    assert wait_for_extraction(proxy.root, ADMIN)
     facts = httpx.get(f"{root}/facts", headers=admin).json()["facts"]
     (home,) = [f for f in facts if f["relation"] == "lives_in"]
     assert home["object"] == "Munich"

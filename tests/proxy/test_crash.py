@@ -17,6 +17,7 @@ import httpx
 import openai
 
 from mags.llm.testserver import ChatServer
+from mags.proxy.serving import wait_for_extraction
 from mags.proxy.users import UserMemories
 
 TOKEN = "t0ken"
@@ -82,11 +83,7 @@ def test_kill_9_after_a_response_loses_no_acknowledged_turn(tmp_path: Path) -> N
         # before it ran) and every turn is read exactly once.
         with proxy_process(upstream.url, data) as (root, _):
             admin = {"Authorization": f"Bearer {TOKEN}"}
-            for _ in range(100):
-                status = httpx.get(f"{root}/admin/status", headers=admin).json()
-                if status["extraction"]["queued"] == 0:
-                    break
-                time.sleep(0.05)
+            assert wait_for_extraction(root, TOKEN)
             known = httpx.get(f"{root}/admin/users/ana/facts", headers=admin).json()["facts"]
             triples = {(f["subject"], f["relation"], f["object"]) for f in known}
             assert ("ana", "works_as", "nurse") in triples

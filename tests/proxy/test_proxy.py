@@ -4,7 +4,6 @@ project's scripted OpenAI-compatible server."""
 from __future__ import annotations
 
 import asyncio
-import time
 
 import httpx
 import openai
@@ -12,8 +11,9 @@ import pytest
 
 from mags.llm.testserver import Reply
 from mags.proxy.context import MEMORY_OPEN
+from mags.proxy.serving import wait_for_extraction
 from mags.proxy.users import UserMemories
-from tests.proxy.conftest import Proxied
+from tests.proxy.conftest import ADMIN, Proxied
 
 
 def client(proxy: Proxied, **kwargs: object) -> openai.OpenAI:
@@ -39,12 +39,7 @@ def memory_blocks(proxy: Proxied) -> list[str]:
 
 def drain(proxy: Proxied) -> None:
     """Wait for the proxy's background extraction to finish what is queued."""
-    for _ in range(100):
-        status = httpx.get(f"{proxy.root}/admin/status", headers=proxy.admin).json()
-        if status["extraction"]["queued"] == 0:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"extraction did not finish: {status}")
+    assert wait_for_extraction(proxy.root, ADMIN), "extraction did not finish"
 
 
 def episodes(proxy: Proxied, user: str) -> list[dict[str, object]]:

@@ -55,6 +55,7 @@ from mags.extract.chat_rules import ChatRuleExtractor
 from mags.llm.testserver import ChatServer, Reply, Request
 from mags.memory import Memory
 from mags.proxy.context import MEMORY_OPEN
+from mags.proxy.serving import wait_for_extraction
 from mags.search.tokens import TokenCounter
 
 TOKEN_TURNS = (100, 300, 600)
@@ -231,12 +232,7 @@ def run_proxy_bench(
             ]:
                 future.result()
         replay_s = time.perf_counter() - started
-        admin = {"Authorization": f"Bearer {ADMIN}"}
-        for _ in range(600):
-            status = httpx.get(f"{root}/admin/status", headers=admin).json()
-            if status["extraction"]["queued"] == 0:
-                break
-            time.sleep(0.1)
+        wait_for_extraction(root, ADMIN, timeout_s=60)
         evidence = _evidence(conversations, root, recorded, budget)
     added = [p - d for p, d in zip(timings.proxy_ms, timings.direct_ms, strict=True)]
     tokens = []

@@ -1,4 +1,5 @@
-"""Serve an ASGI app on a free local port in a background thread (tests, benchmarks).
+"""Serve an ASGI app on a free local port in a background thread, and wait for a running
+proxy's background extraction (tests, benchmarks).
 
 Example
 -------
@@ -19,6 +20,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import uvicorn
 
 START_TIMEOUT_S = 30.0
@@ -46,3 +48,16 @@ def serving(app: Any, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def wait_for_extraction(root: str, admin_token: str, timeout_s: float = 30.0) -> bool:
+    """Wait until the proxy at ``root`` has no user queued for extraction (read from its
+    ``/admin/status``); False on timeout."""
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        status = httpx.get(f"{root}/admin/status", headers=headers, timeout=5).json()
+        if status["extraction"]["queued"] == 0:
+            return True
+        time.sleep(0.05)
+    return False
