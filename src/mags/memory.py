@@ -22,11 +22,12 @@ from mags.search.dense import Embedder
 from mags.search.episodes import EpisodeSearch
 from mags.search.timeq import time_window
 from mags.search.tokens import DEFAULT_ENCODING, TokenCounter
-from mags.store.base import Store
+from mags.store.base import Retention, Store, StoredState
 from mags.store.memory import InMemoryStore
 from mags.store.sqlite import SQLiteStore
 
 T = TypeVar("T")
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 KNOWN_NAMES_FOR_EXTRACTOR = 1000
 #: At most this many current facts go to the conflict judge per observation (strongest).
 JUDGE_CANDIDATES = 20
@@ -67,6 +68,42 @@ def parse_when(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return moment.replace(tzinfo=None)
+
+
+def open_store(
+    path: str | Path | None, *, read_only: bool = False, retention: Retention | None = None
+) -> Store:
+    """The store behind a memory's ``path``: None is in memory, a ``postgresql://`` URL a
+    PostgreSQL memory, anything else a SQLite file.
+
+    Example
+    -------
+    >>> type(open_store(None)).__name__
+    'InMemoryStore'
+    """
+    if path is None:
+        return InMemoryStore(retention)
+    if isinstance(path, str) and path.startswith(POSTGRES_SCHEMES):
+        from mags.store.postgres import PostgresStore  # psycopg only when asked for
+
+        return PostgresStore(path, read_only=read_only, retention=retention)
+    return SQLiteStore(path, read_only=read_only, retention=retention)
+
+
+def _is_time(t: object) -> bool:
+    return isinstance(t, int | float) and not isinstance(t, bool)
+
+
+def _absorb(core: MemoryCore, state: StoredState) -> None:
+    core.graph.load(
+        state.entities,
+        state.facts,
+        state.episodes,
+        last_seq=state.last_seq,
+        now=state.now,
+        next_fact_id=state.next_fact_id,
+        next_batch=state.next_batch,
+    )
 
 
 class Memory:
@@ -111,6 +148,8 @@ class Memory:
         self._embedder = embedder
         self._count = TokenCounter(tokenizer)
         self._search = self._index(core)
+        # The latest time this process's own calls gave (never behind the memory at open).
+        self._own_t = core.now
 
     @classmethod
     def open(
@@ -124,9 +163,14 @@ class Memory:
         read_only: bool = False,
         embedder: Embedder | None = None,
         tokenizer: str = DEFAULT_ENCODING,
+        retention: Retention | None = None,
     ) -> Memory:
-        """Open a memory: in memory when ``path`` is None, else the SQLite file at ``path``
-        (created if missing, restored exactly if it exists).
+        """Open a memory: in memory when ``path`` is None, a PostgreSQL memory for a
+        ``postgresql://`` URL (`mags.store.postgres`), else the SQLite file at ``path``
+        (created if missing, restored exactly if it exists). Only the active graph is read
+        into RAM; history stays in the store. Several processes may open one stored memory
+        for writing: their calls take turns, each on top of what the others committed.
+        ``retention`` bounds the history the store keeps (default: all of it).
 
         ``extractor`` turns observations into facts (`observe`, `observe_turn`); without one,
         observations are kept as searchable episodes only. ``judge``, if given, decides
@@ -134,9 +178,12 @@ class Memory:
         dense episode search to the lexical one (`mags.search.dense`); ``tokenizer`` names
         the encoding recall counts its budget in (``cl100k_base`` or ``o200k_base``)."""
         core = MemoryCore(config or MemoryConfig(), schema or default_schema())
-        store: Store = InMemoryStore() if path is None else SQLiteStore(path, read_only=read_only)
-        state = store.load()
-        core.graph.restore(state.entities, state.facts, state.episodes, state.events)
+        store = open_store(path, read_only=read_only, retention=retention)
+        try:
+            _absorb(core, store.load())
+        except BaseException:
+            store.close()
+            raise
         return cls(
             core,
             store,
@@ -163,46 +210,68 @@ class Memory:
                 self._latest_when = episode.when
 
     # ------------------------------------------------------------------ plumbing
-    def _write(self, operation: Callable[[], T], *, persist: bool = True) -> T:
-        """Run a core operation and persist what it changed, all or nothing."""
+    def _write(self, t: float, operation: Callable[[float], T], *, persist: bool = True) -> T:
+        """Run a core operation at time ``t`` in a write turn and persist what it changed,
+        all or nothing. The turn starts with what other writers committed since our last
+        read; their clock is this memory's clock too, so a ``t`` that only they have passed
+        runs at their latest time (a ``t`` behind this process's own calls is still an
+        error)."""
         with self._lock:
             if self._closed:
                 raise MagsError("this memory is closed; open it again with Memory.open(...)")
             if self._read_only and persist:
                 raise StoreError("this memory was opened read-only; open it without read_only")
-            try:
-                result = operation()
-            except MagsError:
-                self._core.take_changes()  # validation failed before anything changed
-                raise
-            except BaseException:
-                self._rollback()
-                raise
-            changes = self._core.take_changes()
-            if persist and not self._read_only:
+            if not persist or self._read_only:  # a reader's recall changes its RAM only
                 try:
+                    return operation(t)
+                finally:
+                    self._core.take_changes()
+            changed_ram = False  # validation errors and a refused turn change nothing
+            try:
+                with self._store.turn() as news:
+                    changed_ram = True
+                    self._absorb(news)
+                    given = t
+                    if _is_time(t) and self._own_t <= t < self._core.now:
+                        t = self._core.now  # another writer's clock went past ours
+                    try:
+                        result = operation(t)
+                    except MagsError:
+                        self._core.take_changes()  # validation failed before any change
+                        changed_ram = False
+                        raise
+                    changes = self._core.take_changes()
                     self._store.write(changes)
-                except BaseException:
-                    self._rollback()
-                    raise
+            except BaseException:
+                if changed_ram:
+                    self._reload()  # back to what the store holds
+                raise
             self._indexed(self._search, changes.episodes)
+            self._own_t = max(self._own_t, given)
             return result
 
-    def _rollback(self) -> None:
-        """After a failed write, go back to what the store holds."""
+    def _absorb(self, news: StoredState) -> None:
+        """Apply what other writers committed (a no-op when nothing was)."""
+        if news:
+            _absorb(self._core, news)
+            self._indexed(self._search, news.episodes)
+
+    def _reload(self) -> None:
+        """Read the active graph again from the store (after a failed write)."""
         if isinstance(self._store, InMemoryStore):
             return  # nothing to go back to: the in-memory graph is the only copy
-        self.refresh()
+        fresh = MemoryCore(self._core.config, self._core.schema)
+        _absorb(fresh, self._store.load())
+        self._core = fresh
+        self._search.close()
+        self._search = self._index(fresh)
+        self._own_t = min(self._own_t, fresh.now)
 
     def refresh(self) -> None:
-        """Reload the state from the store (a reader sees what writers committed since)."""
+        """Read what writers committed since the last read (incremental: only the rows
+        they wrote). A writer catches up by itself at each write; a reader calls this."""
         with self._lock:
-            fresh = MemoryCore(self._core.config, self._core.schema)
-            state = self._store.load()
-            fresh.graph.restore(state.entities, state.facts, state.episodes, state.events)
-            self._core = fresh
-            self._search.close()
-            self._search = self._index(fresh)
+            self._absorb(self._store.catch_up())
 
     # -------------------------------------------------------------------- writes
     def add(
@@ -213,7 +282,7 @@ class Memory:
         Facts are `Fact` objects or ``(subject, relation, object[, qualifiers])`` tuples. A fact
         that contradicts a current one under the schema supersedes it.
         """
-        return self._write(lambda: self._core.add(facts, t, source))
+        return self._write(t, lambda t: self._core.add(facts, t, source))
 
     def observe(
         self,
@@ -249,7 +318,8 @@ class Memory:
             )
             if self._extractor is None or not extract:
                 return self._write(
-                    lambda: self._core.record_failed_episode(
+                    t,
+                    lambda t: self._core.record_failed_episode(
                         clean_text, t, source, None, speaker, iso_when
                     )
                 )
@@ -264,7 +334,8 @@ class Memory:
                     )
                 judged = self._judged(clean_text, extraction)
                 return self._write(
-                    lambda: self._core.observe(
+                    t,
+                    lambda t: self._core.observe(
                         clean_text,
                         t,
                         source,
@@ -280,7 +351,8 @@ class Memory:
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"
                 episode = self._write(
-                    lambda: self._core.record_failed_episode(
+                    t,
+                    lambda t: self._core.record_failed_episode(
                         clean_text, t, source, error, speaker, iso_when
                     )
                 )
@@ -362,8 +434,9 @@ class Memory:
                 "the graph is unchanged."
             ) from exc
         return self._write(  # at the time of the write: other turns may have come meanwhile
-            lambda: self._core.extract_into(
-                episode_id, extraction.facts, extraction.negations, max(episode.t, self.now)
+            episode.t,
+            lambda t: self._core.extract_into(
+                episode_id, extraction.facts, extraction.negations, max(t, self.now)
             )
         )
 
@@ -446,37 +519,37 @@ class Memory:
         the facts it closed.
         """
         negation = Negation(relation, subject, object)
-        return self._write(lambda: self._core.negate([negation], t))
+        return self._write(t, lambda t: self._core.negate([negation], t))
 
     def use(self, used: Recall | Iterable[int], t: float) -> list[int]:
         """Reinforce facts that were recalled into a prompt that led to an action."""
         ids = [f.id for f in used.facts] if isinstance(used, Recall) else list(used)
-        return self._write(lambda: self._core.use(ids, t))
+        return self._write(t, lambda t: self._core.use(ids, t))
 
     def forget(self, fact_id: int, t: float) -> None:
         """Close an active fact on request: gone from the active graph and from recall;
         `history` still shows it, as it shows every closed fact."""
-        self._write(lambda: self._core.forget(fact_id, t))
+        self._write(t, lambda t: self._core.forget(fact_id, t))
 
     def set_strength(self, fact_id: int, strength: float, t: float) -> None:
         """Set an active fact's strength by hand (e.g. from the web demo's graph editor)."""
-        self._write(lambda: self._core.set_strength(fact_id, strength, t))
+        self._write(t, lambda t: self._core.set_strength(fact_id, strength, t))
 
     def merge(self, keep: str, other: str, t: float) -> int:
         """Merge entity ``other`` into ``keep`` (facts re-pointed, names kept as aliases)."""
-        return self._write(lambda: self._core.merge(keep, other, t))
+        return self._write(t, lambda t: self._core.merge(keep, other, t))
 
     def split(
         self, name: str, fact_ids: Iterable[int], t: float, new_name: str | None = None
     ) -> int:
         """Move some facts of an entity onto a new entity; returns its id."""
-        return self._write(lambda: self._core.split(name, fact_ids, t, new_name))
+        return self._write(t, lambda t: self._core.split(name, fact_ids, t, new_name))
 
     def abstract(self, t: float, min_support: int = 3) -> list[int]:
         """Episodic -> semantic: a pattern shared by ``min_support`` or more instances of a
         category (``x is_a knife``, ``x has blade``) becomes a general fact
         (``knife has blade``, qualifier ``general=True``); returns the general facts' ids."""
-        return self._write(lambda: self._core.abstract(t, min_support))
+        return self._write(t, lambda t: self._core.abstract(t, min_support))
 
     def recall(
         self,
@@ -515,7 +588,8 @@ class Memory:
             words = query.replace(window.phrase, " ") if window is not None else query
             hits = self._search.search(words) if "episodes" in chosen and words.strip() else []
             return self._write(
-                lambda: self._core.recall(
+                t,
+                lambda t: self._core.recall(
                     query,
                     t,
                     budget_tokens,
@@ -572,15 +646,16 @@ class Memory:
             return self._core.neighbours(room, t)
 
     def history(self, name: str) -> list[FactView]:
-        """Every fact ever stored about an entity, superseded and archived ones included."""
+        """Every fact stored about an entity (and the entities merged into it), superseded
+        and archived ones included, read from the store."""
         with self._lock:
-            return self._core.history(name)
+            return self._core.history_views(self._store.history(self._core.lineage(name)))
 
     def all_facts(self) -> list[FactView]:
-        """Every fact ever stored, current and closed, oldest first (for an export)."""
+        """Every fact stored, current and closed, oldest first (for an export)."""
         with self._lock:
             t = max(self._core.now, 0.0)
-            return [self._core.view(f, t) for f in self._core.graph.facts.values()]
+            return [self._core.view(f, t) for f in self._store.facts()]
 
     def snapshot(self, t: float) -> dict[str, Any]:
         """The active graph as a JSON-able ``{"t", "entities", "facts"}`` dict."""
@@ -588,14 +663,26 @@ class Memory:
             return self._core.snapshot(t)
 
     def events(self, since: int = 0) -> list[Event]:
-        """Events after sequence number ``since``, oldest first."""
+        """Events after sequence number ``since``, oldest first (read from the store;
+        retention may have dropped the oldest)."""
+        if isinstance(since, bool) or not isinstance(since, int) or since < 0:
+            raise InvalidInputError(f"since must be a non-negative integer, got {since!r}")
         with self._lock:
-            return self._core.events(since)
+            return self._store.events(since)
 
     def stats(self) -> dict[str, int]:
         """Counts of entities, facts, active facts, episodes and events."""
         with self._lock:
-            return self._core.stats()
+            counts = self._core.stats()
+            stored = self._store.counts()
+            return {
+                "entities": counts["entities"],
+                "active_entities": counts["active_entities"],
+                "facts": stored["facts"],
+                "active_facts": counts["active_facts"],
+                "episodes": counts["episodes"],
+                "events": stored["events"],
+            }
 
     def close(self) -> None:
         """Close the store; the memory cannot be used afterwards."""

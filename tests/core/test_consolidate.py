@@ -92,5 +92,5 @@ def test_explicit_split_moves_facts_to_a_new_entity(memory: Memory) -> None:
 
 def test_split_rejects_facts_of_another_entity(memory: Memory) -> None:
     ids = memory.add([("mercury", "is_a", "planet"), ("venus", "is_a", "planet")], t=0)
-    with pytest.raises(InvalidInputError, match="not a fact about 'mercury'"):
+    with pytest.raises(InvalidInputError, match="not a current fact about 'mercury'"):
         memory.split("mercury", [ids[1]], t=1)

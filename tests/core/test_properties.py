@@ -141,11 +141,17 @@ class MemoryMachine(RuleBasedStateMachine):
 
 
 def _triples(memory: Memory, rename: dict[int, int] | None = None) -> set[tuple[Any, ...]]:
-    """Distinct facts ever held (history included), with entity ids renamed."""
+    """Distinct facts ever held (history included, from the store), with each entity as
+    the one it was merged into and then renamed."""
     rename = rename or {}
+    graph = memory._core.graph
+
+    def name(eid: int) -> int:
+        eid = graph.survivor(eid)
+        return rename.get(eid, eid)
+
     return {
-        (rename.get(f.subject, f.subject), f.relation, rename.get(f.object, f.object), f.qualifiers)
-        for f in memory._core.graph.facts.values()
+        (name(f.subject), f.relation, name(f.object), f.qualifiers) for f in memory._store.facts()
     }
 
 

@@ -39,21 +39,20 @@ def merge_entities(graph: LiquidGraph, keep: int, other: int, t: float, reason: 
     if survivor.kind == "thing":
         survivor.kind = gone.kind
 
-    moved = list(dict.fromkeys(graph.history_index[other]))
+    graph.merged_from.setdefault(keep, []).append(other)
+    # The current facts move; closed ones stay as they were observed, in the store, and
+    # `lineage` makes them part of the survivor's history.
+    moved = sorted(graph.adjacency.get(other, ()))
     reactivate = []
     for fid in moved:
         fact = graph.facts[fid]
-        if fact.active:
-            graph.deactivate(fact, t)
-            reactivate.append(fact)
-        if keep not in (fact.subject, fact.object):  # else it is listed under keep already
-            graph.history_index[keep].append(fid)
+        graph.deactivate(fact, t)
+        reactivate.append(fact)
         if fact.subject == other:
             fact.subject = keep
         if fact.object == other:
             fact.object = keep
         graph.touch_fact(fact)
-    graph.history_index[other] = []
     graph.entities[other].archived_t = t  # deactivate may have cleared or set it
 
     duplicates: list[tuple[int, int]] = []
@@ -110,7 +109,8 @@ def split_entity(
     reason: str,
     new_name: str | None = None,
 ) -> int:
-    """Move ``fact_ids`` (incident to ``entity``) onto a new entity; returns its id."""
+    """Move ``fact_ids`` (facts in RAM incident to ``entity``: active ones, or closed in
+    this call) onto a new entity; returns its id."""
     base = graph.entities[entity]
     name = new_name or _free_name(graph, base.name)
     new = graph.create_entity(name, base.kind, t)
@@ -124,8 +124,6 @@ def split_entity(
             fact.subject = new
         if fact.object == entity:
             fact.object = new
-        graph.history_index[new].append(fid)
-        graph.history_index[entity].remove(fid)
         graph.touch_fact(fact)
         if was_active:
             graph.activate(fact)

@@ -7,7 +7,6 @@ enforces capacity). The caller persists ``take_changes()`` after each operation.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -18,7 +17,7 @@ from mags.core.dynamics import apply_use, strength_at
 from mags.core.episodes import EpisodeHit, TokenCount, Window
 from mags.core.errors import InvalidInputError, NotFoundError
 from mags.core.graph import ChangeSet, LiquidGraph
-from mags.core.model import Episode, Event, FactRecord, FactView, Negation
+from mags.core.model import Episode, FactRecord, FactView, Negation
 from mags.core.prune import archive, enforce_capacity, prune_decayed
 from mags.core.reconcile import assert_fact, negate, retry_pending, supersede
 from mags.core.retrieve import Recall, estimate_tokens, recall
@@ -289,7 +288,10 @@ class MemoryCore:
         t = check_time(t, self.graph.now)
         ids = sorted(set(fact_ids))
         for fid in ids:
-            if not isinstance(fid, int) or fid not in self.graph.facts:
+            # Ids are given out in order; a closed fact is known but no longer in RAM.
+            if isinstance(fid, bool) or not isinstance(fid, int):
+                raise NotFoundError(f"no fact with id {fid!r}")
+            if not 0 < fid < self.graph.next_fact_id:
                 raise NotFoundError(f"no fact with id {fid!r}")
         used = [fid for fid in ids if fid in self.graph.active]
         for fid in used:
@@ -350,7 +352,7 @@ class MemoryCore:
         for fid in ids:
             fact = self.graph.facts.get(fid)
             if fact is None or eid not in (fact.subject, fact.object):
-                raise InvalidInputError(f"fact {fid} is not a fact about {name!r}")
+                raise InvalidInputError(f"fact {fid} is not a current fact about {name!r}")
         if new_name is not None:
             new_name = check_name(new_name, "new_name")
             if self.graph.find_entity(new_name) is not None:
@@ -473,14 +475,16 @@ class MemoryCore:
                 out[fact.relation.removesuffix("_of")] = self.graph.entities[fact.subject].name
         return out
 
-    def history(self, name: str) -> list[FactView]:
-        """Every fact ever stored about ``name``, superseded and archived ones included."""
+    def lineage(self, name: str) -> list[int]:
+        """The entity ``name`` resolves to and those merged into it: the entities whose
+        facts are its history (which the store holds). Empty for an unknown name."""
         eid = self.graph.find_entity(check_name(name, "entity name"))
-        if eid is None:
-            return []
-        facts = [self.graph.facts[f] for f in self.graph.history_index.get(eid, ())]
-        facts.sort(key=lambda f: (f.valid_from, f.id))
-        return [self.view(f, max(self.graph.now, f.t0)) for f in facts]
+        return [] if eid is None else self.graph.lineage(eid)
+
+    def history_views(self, facts: Iterable[FactRecord]) -> list[FactView]:
+        """Stored facts as the history of an entity: in order of validity."""
+        ordered = sorted(facts, key=lambda f: (f.valid_from, f.id))
+        return [self.view(f, max(self.graph.now, f.t0)) for f in ordered]
 
     def snapshot(self, t: float) -> dict[str, Any]:
         """The active graph as a JSON-able dict, strengths evaluated at ``t``."""
@@ -501,23 +505,14 @@ class MemoryCore:
             "facts": [self.view(graph.facts[f], t).to_dict() for f in sorted(graph.active)],
         }
 
-    def events(self, since: int = 0) -> list[Event]:
-        """Events with sequence number greater than ``since``, oldest first."""
-        if isinstance(since, bool) or not isinstance(since, int) or since < 0:
-            raise InvalidInputError(f"since must be a non-negative integer, got {since!r}")
-        events = self.graph.events  # in seq order; compaction may have dropped the oldest
-        return events[bisect.bisect_right(events, since, key=lambda e: e.seq) :]
-
     def stats(self) -> dict[str, int]:
-        """Counts of what the memory holds."""
+        """Counts of what the active graph holds (history is counted by the store)."""
         g = self.graph
         return {
             "entities": sum(1 for e in g.entities.values() if e.merged_into is None),
             "active_entities": len(g.adjacency),
-            "facts": len(g.facts),
             "active_facts": len(g.active),
             "episodes": len(g.episodes),
-            "events": len(g.events),
         }
 
 

@@ -1,9 +1,10 @@
 """`LiquidGraph`: the state of one memory and the indexes that keep every call cheap.
 
-All facts ever stored (current, superseded and archived) live in ``facts``; the indexes
-cover only *active* facts (current and not archived), so the cost of a call depends on the
-active neighbourhood it touches, never on the length of history. The graph records what
-each call changed (``take_changes``) so that a store can persist exactly that.
+The graph holds the *active* graph (current, not archived facts), every entity and episode,
+and the indexes recall needs; the cost of a call depends on the active neighbourhood it
+touches, never on the length of history. History (superseded and archived facts, events)
+belongs to the store: a fact that closes stays in ``facts`` only until the call's changes are
+taken (``take_changes``), so RAM follows the active graph, not the life of the memory.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class ChangeSet:
 
 
 class LiquidGraph:
-    """Entities, facts, episodes and events of one memory, with their indexes.
+    """The active graph of one memory: entities, active facts, episodes, their indexes.
 
     Example
     -------
@@ -57,10 +58,10 @@ class LiquidGraph:
         self.config = config
         self.schema = schema
         self.entities: dict[int, EntityRecord] = {}
+        # Active facts, and the facts this call changed until its changes are taken.
         self.facts: dict[int, FactRecord] = {}
         self.episodes: dict[int, Episode] = {}
-        self.events: list[Event] = []
-        self.last_seq = 0  # events may be compacted away: their numbers are never reused
+        self.last_seq = 0  # events live in the store; their numbers are never reused
         self.now = float("-inf")
         self.next_entity_id = 1
         self.next_fact_id = 1
@@ -72,7 +73,8 @@ class LiquidGraph:
         # n-grams can match, since tokens() drops the stopwords that name keys keep.
         self.phrase_index: dict[str, int] = {}
         self.token_index: dict[str, set[int]] = {}
-        self.history_index: dict[int, list[int]] = {}
+        # Entities merged into each survivor: their history is the survivor's history.
+        self.merged_from: dict[int, list[int]] = {}
         # Indexes over active facts only.
         self.adjacency: dict[int, set[int]] = {}
         self.identity: dict[IdentityKey, int] = {}
@@ -90,13 +92,17 @@ class LiquidGraph:
 
     # ----------------------------------------------------------------- change tracking
     def take_changes(self) -> ChangeSet:
-        """Everything changed since the last call, and forget it."""
+        """Everything changed since the last call, and forget it; closed facts leave RAM
+        (the store keeps them as history)."""
         changes = ChangeSet(
             entities=[self.entities[i] for i in sorted(self._dirty_entities)],
             facts=[self.facts[i] for i in sorted(self._dirty_facts)],
             episodes=self._new_episodes,
             events=self._new_events,
         )
+        for fact in changes.facts:
+            if fact.id not in self.active:
+                del self.facts[fact.id]
         self._dirty_entities = set()
         self._dirty_facts = set()
         self._new_episodes = []
@@ -122,7 +128,6 @@ class LiquidGraph:
         """Record an event; every change of the memory goes through here."""
         self.last_seq += 1
         event = Event(self.last_seq, t, kind, tuple(facts), tuple(entities), data or {})
-        self.events.append(event)
         self._new_events.append(event)
         if t > self.now:
             self.now = t
@@ -171,7 +176,6 @@ class LiquidGraph:
         self.next_entity_id += 1
         entity = EntityRecord(eid, name, kind, [], t)
         self.entities[eid] = entity
-        self.history_index[eid] = []
         self._index_name(eid, name)
         self._dirty_entities.add(eid)
         return eid
@@ -255,9 +259,6 @@ class LiquidGraph:
         )
         self.next_fact_id += 1
         self.facts[fact.id] = fact
-        self.history_index[subject].append(fact.id)
-        if obj != subject:
-            self.history_index[obj].append(fact.id)
         self._dirty_facts.add(fact.id)
         return fact
 
@@ -306,45 +307,74 @@ class LiquidGraph:
             for f in self.active
         )
 
-    def restore(
+    def lineage(self, eid: int) -> list[int]:
+        """``eid`` and every entity merged into it, directly or through others: whose
+        history is this entity's history."""
+        found, todo = [eid], [eid]
+        while todo:
+            for gone in self.merged_from.get(todo.pop(), ()):
+                found.append(gone)
+                todo.append(gone)
+        return sorted(found)
+
+    def load(
         self,
         entities: Iterable[EntityRecord],
         facts: Iterable[FactRecord],
         episodes: Iterable[Episode],
-        events: Iterable[Event],
+        *,
+        last_seq: int = 0,
+        now: float = float("-inf"),
+        next_fact_id: int = 1,
+        next_batch: int = 1,
     ) -> None:
-        """Rebuild the state and every index from stored records (used when reopening)."""
-        for entity in entities:
+        """Bring the graph up to date with stored records: a whole memory when it opens, or
+        what other writers committed since the last read (records replace their older
+        versions; closed facts leave the active graph). ``next_fact_id`` and ``next_batch``
+        come from the store, which has seen facts this graph never holds."""
+        changed = list(entities)
+        for entity in changed:
+            old = self.entities.get(entity.id)
+            if old is not None and old.merged_into is None:
+                self.unindex_tokens(entity.id)
             self.entities[entity.id] = entity
-            self.history_index[entity.id] = []
             self.next_entity_id = max(self.next_entity_id, entity.id + 1)
-        for entity in self.entities.values():
+        for entity in changed:
             if entity.merged_into is None:
                 for name in (entity.name, *entity.aliases):
                     self._index_name(entity.id, name)
-        for entity in self.entities.values():
+        for entity in changed:
             # A merged entity's names resolve to the survivor, whatever the order of merges.
             if entity.merged_into is not None:
-                target = entity.merged_into
-                while self.entities[target].merged_into is not None:
-                    target = self.entities[target].merged_into  # type: ignore[assignment]
+                gone = self.merged_from.setdefault(entity.merged_into, [])
+                if entity.id not in gone:
+                    gone.append(entity.id)
+                target = self.survivor(entity.id)
                 for name in (entity.name, *entity.aliases):
                     self.name_index.setdefault(name_key(name), target)
         for fact in sorted(facts, key=lambda f: f.id):
-            self.facts[fact.id] = fact
-            self.history_index[fact.subject].append(fact.id)
-            if fact.object != fact.subject:
-                self.history_index[fact.object].append(fact.id)
+            old_fact = self.facts.get(fact.id)
+            if old_fact is not None and fact.id in self.active:
+                self.deactivate(old_fact, fact.valid_to or fact.archived_t or self.now)
+            self.facts.pop(fact.id, None)
             self.next_fact_id = max(self.next_fact_id, fact.id + 1)
             self.next_batch = max(self.next_batch, fact.batch + 1)
             if fact.active:
+                self.facts[fact.id] = fact
                 self.activate(fact)
         for episode in sorted(episodes, key=lambda e: e.id):
             self.episodes[episode.id] = episode
             self.next_episode_id = max(self.next_episode_id, episode.id + 1)
-        self.events = sorted(events, key=lambda e: e.seq)
-        if self.events:
-            self.now = max(e.t for e in self.events)
-            self.last_seq = self.events[-1].seq
+        self.next_fact_id = max(self.next_fact_id, next_fact_id)
+        self.next_batch = max(self.next_batch, next_batch)
+        self.last_seq = max(self.last_seq, last_seq)
+        self.now = max(self.now, now)
+        # What was read is what the store holds: nothing here is a change to write.
         self._dirty_entities.clear()
         self._dirty_facts.clear()
+
+    def survivor(self, eid: int) -> int:
+        """The entity ``eid`` was merged into, following merges of merges."""
+        while (target := self.entities[eid].merged_into) is not None:
+            eid = target
+        return eid

@@ -73,8 +73,8 @@ def prune_decayed(graph: LiquidGraph, t: float) -> list[int]:
     """Archive every active fact whose strength has decayed to ``theta_prune`` by ``t``."""
     due: list[int] = []
     for fid, version in graph.expiry.pop_due(t):
-        fact = graph.facts[fid]
-        if fact.version == version and fid in graph.active:
+        fact = graph.facts.get(fid)  # a closed fact has left RAM; its entry is stale
+        if fact is not None and fact.version == version and fid in graph.active:
             due.append(fid)
     archive(graph, sorted(set(due)), t, "decay_archive")
     # Stale entries (reinforced facts were pushed again) would make the heap grow with history.

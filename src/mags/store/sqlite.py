@@ -1,24 +1,41 @@
 """`SQLiteStore`: one SQLite file per memory, WAL mode, one transaction per call.
 
-WAL lets readers (another process opening the file read-only) read while a writer writes.
-Every call's changes go in one ``BEGIN IMMEDIATE ... COMMIT``: a process killed mid-write
-loses at most that call, and SQLite's journal keeps the file consistent. The schema is
-versioned with ``PRAGMA user_version`` and upgraded by the migrations below.
+WAL lets readers read while a writer writes. Every call is a turn: ``BEGIN IMMEDIATE``
+(which makes other writers wait), a read of what they committed since, the call's changes,
+``COMMIT``. A process killed mid-write loses at most that call, and SQLite's journal keeps
+the file consistent. Each commit has a number (``meta.commit``) and every row carries the
+number of the commit that last wrote it (``written``), so catching up reads only what is
+newer. The schema is versioned with ``PRAGMA user_version`` and upgraded by the migrations
+below.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from mags.core.errors import SchemaVersionError, StoreError
 from mags.core.graph import ChangeSet
-from mags.core.model import EntityRecord, Episode, Event, FactRecord, Qualifiers
-from mags.store.base import StoredState
-from mags.store.writer_lock import WriterLock
+from mags.core.model import Event, FactRecord
+from mags.store.base import Retention, StoredState
+from mags.store.rows import (
+    ACTIVE,
+    CLOSED_AT,
+    ENTITY_COLUMNS,
+    EPISODE_COLUMNS,
+    EVENT_COLUMNS,
+    FACT_COLUMNS,
+    entity_in,
+    entity_out,
+    episode_in,
+    episode_out,
+    event_in,
+    event_out,
+    fact_in,
+    fact_out,
+)
 
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:
@@ -70,46 +87,38 @@ def _migration_2(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2]
+def _migration_3(db: sqlite3.Connection) -> None:
+    # Bounded open and incremental catch-up: the active facts, history by entity and rows
+    # by commit are index lookups, never a scan of history.
+    _run_script(
+        db,
+        f"""
+        ALTER TABLE entities ADD COLUMN written INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE facts ADD COLUMN written INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE episodes ADD COLUMN written INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX entities_written ON entities (written);
+        CREATE INDEX facts_written ON facts (written);
+        CREATE INDEX episodes_written ON episodes (written);
+        CREATE INDEX facts_subject ON facts (subject);
+        CREATE INDEX facts_object ON facts (object);
+        CREATE INDEX facts_active ON facts (id) WHERE {ACTIVE};
+        CREATE INDEX facts_closed ON facts ({CLOSED_AT}) WHERE NOT ({ACTIVE});
+        INSERT OR IGNORE INTO meta VALUES ('commit', '0')
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _migration_1,
+    _migration_2,
+    _migration_3,
+]
 """Migration ``i`` brings a file from schema version ``i`` to ``i + 1``. Append only."""
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def _qualifiers_out(q: Qualifiers) -> str | None:
-    return json.dumps([list(p) for p in q]) if q else None
-
-
-def _qualifiers_in(text: str | None) -> Qualifiers:
-    return tuple((k, v) for k, v in json.loads(text)) if text else ()
-
-
-def _fact_in(r: tuple[Any, ...]) -> FactRecord:
-    return FactRecord(
-        id=r[0],
-        subject=r[1],
-        relation=r[2],
-        object=r[3],
-        qualifiers=_qualifiers_in(r[4]),
-        confidence=r[5],
-        strength=r[6],
-        t0=r[7],
-        tau=r[8],
-        evidence=r[9],
-        importance=r[10],
-        floor=r[11],
-        valid_from=r[12],
-        valid_to=r[13],
-        archived_t=r[14],
-        archive_reason=r[15],
-        episode=r[16],
-        batch=r[17],
-        superseded_by=r[18],
-        version=r[19],
-    )
-
-
 class SQLiteStore:
-    """A memory in one SQLite file.
+    """A memory in one SQLite file; several processes may write it, taking turns.
 
     Example
     -------
@@ -121,21 +130,25 @@ class SQLiteStore:
     >>> store.close()
     """
 
-    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: str | Path, *, read_only: bool = False, retention: Retention | None = None
+    ) -> None:
         self.path = Path(path)
         self.read_only = read_only
+        self.retention = retention or Retention()
+        self._seen = 0  # the last commit this store has read
+        self._in_turn = False
         if read_only and not self.path.exists():
             raise StoreError(f"{self.path} does not exist; a read-only memory needs a file")
         if not read_only and not self.path.parent.is_dir():
             raise StoreError(f"cannot create {self.path}: folder {self.path.parent} does not exist")
-        # One writer per file: a second one is told at open, never mid-write.
-        self._writer = None if read_only else WriterLock.acquire(self.path)
         try:
             uri = f"file:{self.path}?mode=ro" if read_only else f"file:{self.path}"
             # Any thread may call: `Memory` serializes every call under its own lock (a
             # server answers from a thread pool and extracts in a worker thread).
             self._db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA busy_timeout = 10000")
+            # Another writer's turn is one call: waiting for it is always short.
+            self._db.execute("PRAGMA busy_timeout = 30000")
             if not read_only:
                 self._db.execute("PRAGMA journal_mode = WAL")
                 # NORMAL in WAL mode survives a killed process; only power loss may drop the
@@ -145,7 +158,8 @@ class SQLiteStore:
             else:
                 self._check_version(self._version())
         except sqlite3.DatabaseError as exc:
-            self._release()
+            if hasattr(self, "_db"):
+                self._db.close()
             raise StoreError(
                 f"{self.path} is not a usable MAGS memory file ({exc}); "
                 "open another path or restore it from a backup"
@@ -160,6 +174,11 @@ class SQLiteStore:
             raise SchemaVersionError(
                 f"{self.path} has schema version {version}, newer than this MAGS "
                 f"understands ({SCHEMA_VERSION}); upgrade MAGS to open it"
+            )
+        if self.read_only and version < SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"{self.path} has schema version {version}, older than this MAGS writes "
+                f"({SCHEMA_VERSION}); open it once without read_only to upgrade it"
             )
 
     def _migrate(self) -> None:
@@ -178,122 +197,178 @@ class SQLiteStore:
             self._db.execute("ROLLBACK")
             raise
 
-    def load(self) -> StoredState:
-        """Every stored record, in id order."""
+    # ------------------------------------------------------------------- reading
+    def _commit(self) -> int:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'commit'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _read(self, since: int | None) -> StoredState:
+        """Rows written after commit ``since`` (None: the active graph), with counters."""
+        db = self._db
+        if since is None:
+            entities = db.execute(f"SELECT {ENTITY_COLUMNS} FROM entities ORDER BY id")
+            facts = db.execute(f"SELECT {FACT_COLUMNS} FROM facts WHERE {ACTIVE} ORDER BY id")
+            episodes = db.execute(f"SELECT {EPISODE_COLUMNS} FROM episodes ORDER BY id")
+        else:
+            entities = db.execute(
+                f"SELECT {ENTITY_COLUMNS} FROM entities WHERE written > ? ORDER BY id", (since,)
+            )
+            facts = db.execute(
+                f"SELECT {FACT_COLUMNS} FROM facts WHERE written > ? ORDER BY id", (since,)
+            )
+            episodes = db.execute(
+                f"SELECT {EPISODE_COLUMNS} FROM episodes WHERE written > ? ORDER BY id", (since,)
+            )
+        state = StoredState(
+            entities=[entity_in(r) for r in entities],
+            facts=[fact_in(r) for r in facts],
+            episodes=[episode_in(r) for r in episodes],
+        )
+        last_event = db.execute("SELECT seq, t FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        if last_event is not None:
+            state.last_seq, state.now = last_event
+        last_fact = db.execute("SELECT id, batch FROM facts ORDER BY id DESC LIMIT 1").fetchone()
+        if last_fact is not None:
+            state.next_fact_id, state.next_batch = last_fact[0] + 1, last_fact[1] + 1
+        return state
+
+    def _snapshot(self, since: int | None) -> StoredState:
         db = self._db
         try:
             db.execute("BEGIN")  # one consistent snapshot even while a writer commits
-            state = StoredState(
-                entities=[
-                    EntityRecord(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6])
-                    for r in db.execute("SELECT * FROM entities ORDER BY id")
-                ],
-                facts=[_fact_in(r) for r in db.execute("SELECT * FROM facts ORDER BY id")],
-                episodes=[
-                    Episode(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), r[5], r[6])
-                    for r in db.execute(
-                        "SELECT id, t, text, source, fact_ids, speaker, wall_time "
-                        "FROM episodes ORDER BY id"
-                    )
-                ],
-                events=[
-                    Event(
-                        r[0],
-                        r[1],
-                        r[2],
-                        tuple(json.loads(r[3])),
-                        tuple(json.loads(r[4])),
-                        json.loads(r[5]),
-                    )
-                    for r in db.execute("SELECT * FROM events ORDER BY seq")
-                ],
-            )
+            commit = self._commit()
+            state = StoredState() if since == commit else self._read(since)
             db.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise StoreError(f"cannot read {self.path}: {exc}") from None
+        self._seen = commit
         return state
 
+    def load(self) -> StoredState:
+        """Every entity and episode, the active facts, and the counters."""
+        return self._snapshot(None)
+
+    def catch_up(self) -> StoredState:
+        """Rows other writers committed since this store's last read."""
+        return self._snapshot(self._seen)
+
+    @contextmanager
+    def turn(self) -> Iterator[StoredState]:
+        """This process's write turn: ``BEGIN IMMEDIATE`` waits for other writers' turns."""
+        if self.read_only:
+            raise StoreError(f"{self.path} was opened read-only; open it without read_only")
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(
+                f"cannot write {self.path}: {exc} (another process kept it busy for 30 s)"
+            ) from None
+        self._in_turn = True
+        seen = self._seen
+        try:
+            commit = self._commit()
+            news = StoredState() if commit == self._seen else self._read(self._seen)
+            self._seen = commit
+            yield news
+            db.execute("COMMIT")
+        except BaseException as exc:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            self._seen = seen
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"cannot write {self.path}: {exc}") from exc
+            raise
+        finally:
+            self._in_turn = False
+
+    # ------------------------------------------------------------------- writing
     def write(self, changes: ChangeSet) -> None:
-        """Persist one call's changes in one transaction."""
+        """Persist one call's changes as one commit (inside a turn, or a turn of its own)."""
         if self.read_only:
             raise StoreError(f"{self.path} was opened read-only; open it without read_only")
         if not changes:
             return
-        db = self._db
+        if not self._in_turn:
+            with self.turn():
+                self._write(changes)
+            return
         try:
-            db.execute("BEGIN IMMEDIATE")
-            db.executemany(
-                "INSERT OR REPLACE INTO entities VALUES (?,?,?,?,?,?,?)",
-                [
-                    (
-                        e.id,
-                        e.name,
-                        e.kind,
-                        json.dumps(e.aliases),
-                        e.created_t,
-                        e.archived_t,
-                        e.merged_into,
-                    )
-                    for e in changes.entities
-                ],
-            )
-            db.executemany(
-                "INSERT OR REPLACE INTO facts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    (
-                        f.id,
-                        f.subject,
-                        f.relation,
-                        f.object,
-                        _qualifiers_out(f.qualifiers),
-                        f.confidence,
-                        f.strength,
-                        f.t0,
-                        f.tau,
-                        f.evidence,
-                        f.importance,
-                        f.floor,
-                        f.valid_from,
-                        f.valid_to,
-                        f.archived_t,
-                        f.archive_reason,
-                        f.episode,
-                        f.batch,
-                        f.superseded_by,
-                        f.version,
-                    )
-                    for f in changes.facts
-                ],
-            )
-            db.executemany(
-                "INSERT INTO episodes (id, t, text, source, fact_ids, speaker, wall_time) "
-                "VALUES (?,?,?,?,?,?,?)",
-                [
-                    (e.id, e.t, e.text, e.source, json.dumps(e.fact_ids), e.speaker, e.when)
-                    for e in changes.episodes
-                ],
-            )
-            db.executemany(
-                "INSERT INTO events VALUES (?,?,?,?,?,?)",
-                [
-                    (
-                        e.seq,
-                        e.t,
-                        e.kind,
-                        json.dumps(e.facts),
-                        json.dumps(e.entities),
-                        json.dumps(e.data),
-                    )
-                    for e in changes.events
-                ],
-            )
-            db.execute("COMMIT")
+            self._write(changes)
         except sqlite3.Error as exc:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
             raise StoreError(f"cannot write {self.path}: {exc}") from exc
+
+    def _write(self, changes: ChangeSet) -> None:
+        db = self._db
+        commit = self._seen + 1
+        db.execute("UPDATE meta SET value = ? WHERE key = 'commit'", (str(commit),))
+        db.executemany(
+            f"INSERT OR REPLACE INTO entities ({ENTITY_COLUMNS}, written) "
+            "VALUES (?,?,?,?,?,?,?,?)",
+            [(*entity_out(e), commit) for e in changes.entities],
+        )
+        db.executemany(
+            f"INSERT OR REPLACE INTO facts ({FACT_COLUMNS}, written) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(*fact_out(f), commit) for f in changes.facts],
+        )
+        db.executemany(
+            f"INSERT INTO episodes ({EPISODE_COLUMNS}, written) VALUES (?,?,?,?,?,?,?,?)",
+            [(*episode_out(e), commit) for e in changes.episodes],
+        )
+        db.executemany(
+            f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?,?,?,?,?,?)",
+            [event_out(e) for e in changes.events],
+        )
+        if changes.events and not self.retention.keeps_everything:
+            self._retain(changes.events[-1])
+        self._seen = commit
+
+    def _retain(self, last: Event) -> None:
+        """Drop what fell out of the retention window with this commit: a few rows at a
+        time, found by index, so the cost per write stays constant."""
+        keep = self.retention
+        if keep.events is not None:
+            self._db.execute("DELETE FROM events WHERE seq <= ?", (last.seq - keep.events,))
+        if keep.closed_for is not None:
+            self._db.execute(
+                f"DELETE FROM facts WHERE NOT ({ACTIVE}) AND {CLOSED_AT} < ? "
+                "AND id < (SELECT MAX(id) FROM facts)",
+                (last.t - keep.closed_for,),
+            )
+
+    # ------------------------------------------------------------------- history
+    def history(self, entity_ids: Iterable[int]) -> list[FactRecord]:
+        """Every stored fact with one of ``entity_ids`` as subject or object."""
+        ids = sorted(set(entity_ids))
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(
+            f"SELECT {FACT_COLUMNS} FROM facts WHERE subject IN ({marks}) "
+            f"UNION SELECT {FACT_COLUMNS} FROM facts WHERE object IN ({marks}) ORDER BY id",
+            (*ids, *ids),
+        )
+        return [fact_in(r) for r in rows]
+
+    def facts(self) -> list[FactRecord]:
+        """Every stored fact, in id order."""
+        return [fact_in(r) for r in self._db.execute(f"SELECT {FACT_COLUMNS} FROM facts ORDER BY id")]
+
+    def events(self, since: int = 0) -> list[Event]:
+        """Stored events after ``since``, oldest first."""
+        rows = self._db.execute(
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq", (since,)
+        )
+        return [event_in(r) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        """How many facts and events the file holds."""
+        facts = self._db.execute("SELECT COUNT(*) FROM facts").fetchone()[0]
+        events = self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+        return {"facts": int(facts), "events": int(events)}
 
     def compact(
         self, *, keep_events: int | None = None, closed_before: float | None = None
@@ -335,7 +410,7 @@ class SQLiteStore:
                 ).rowcount
             if closed_before is not None:
                 facts = db.execute(
-                    "DELETE FROM facts WHERE COALESCE(valid_to, archived_t) < ? "
+                    f"DELETE FROM facts WHERE NOT ({ACTIVE}) AND {CLOSED_AT} < ? "
                     "AND id < (SELECT MAX(id) FROM facts)",
                     (closed_before,),
                 ).rowcount
@@ -358,11 +433,5 @@ class SQLiteStore:
         return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
 
     def close(self) -> None:
-        """Close the connection and give up the writer lock."""
+        """Close the connection."""
         self._db.close()
-        self._release()
-
-    def _release(self) -> None:
-        if self._writer is not None:
-            self._writer.release()
-            self._writer = None
