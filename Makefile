@@ -12,7 +12,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo tour test lint bench-memory llm-local clean
+.PHONY: demo tour test lint bench-memory llm-local postgresql clean
 
 # A real local LLM (mags local-llm): llama-cpp-python built portable (its default build
 # targets the build machine's CPU and crashes on the first completion elsewhere; about 7
@@ -41,7 +41,7 @@ demo: $(STAMP)
 tour: $(STAMP)
 	$(BIN)/mags demo
 
-test: $(STAMP) $(LLM_STAMP) $(CHROMIUM)
+test: $(STAMP) $(LLM_STAMP) $(CHROMIUM) postgresql
 	$(BIN)/python -m pytest
 
 llm-local: $(LLM_STAMP)
@@ -55,6 +55,13 @@ $(LLM_STAMP): $(STAMP)
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+# The PostgreSQL tests start a throwaway server of their own (initdb in a temporary folder)
+# from Debian's postgresql; nothing assumes a running one.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -1,5 +1,5 @@
-"""Shared fixtures: an empty memory, real TextWorld games generated once per session, and a
-scripted OpenAI-compatible server with a client of it."""
+"""Shared fixtures: an empty memory, real TextWorld games generated once per session, a
+scripted OpenAI-compatible server with a client of it, and a throwaway PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from mags import Memory
 from mags.llm import LLMClient, LLMConfig
 from mags.llm.testserver import ChatServer
+from mags.store.pg_cluster import TemporaryCluster
 from mags.worlds import Track, WorldCache, make_games
 from tests.games import GAME_TRACKS, SEED, SEEDS
 
@@ -55,3 +56,11 @@ def client(server: ChatServer) -> Iterator[LLMClient]:
     config = LLMConfig(server.url, "test-key", "test-model", timeout_s=5.0, max_retries=0)
     with LLMClient(config) as llm:
         yield llm
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[TemporaryCluster]:
+    """A throwaway PostgreSQL server for the session (initdb in a temporary folder, a Unix
+    socket, stopped at the end). `make test` installs Debian's postgresql when missing."""
+    with TemporaryCluster() as cluster:
+        yield cluster

@@ -321,7 +321,7 @@ class Memory:
                     t,
                     lambda t: self._core.record_failed_episode(
                         clean_text, t, source, None, speaker, iso_when
-                    )
+                    ),
                 )
             context = ExtractionContext(
                 t, source, self._known_names(), dict(extra or {}), speaker, iso_when, role
@@ -344,7 +344,7 @@ class Memory:
                         judged,
                         speaker,
                         iso_when,
-                    )
+                    ),
                 )
             except (StoreError, MemoryError, KeyboardInterrupt):
                 raise
@@ -354,7 +354,7 @@ class Memory:
                     t,
                     lambda t: self._core.record_failed_episode(
                         clean_text, t, source, error, speaker, iso_when
-                    )
+                    ),
                 )
                 raise ExtractionError(
                     f"extraction failed for the observation at t={t}: {exc}. "
@@ -437,7 +437,7 @@ class Memory:
             episode.t,
             lambda t: self._core.extract_into(
                 episode_id, extraction.facts, extraction.negations, max(t, self.now)
-            )
+            ),
         )
 
     def observe_messages(

@@ -122,4 +122,6 @@ def event_out(e: Event) -> tuple[Any, ...]:
 
 def event_in(r: Row) -> Event:
     """A row of ``EVENT_COLUMNS`` as an event."""
-    return Event(r[0], r[1], r[2], tuple(json.loads(r[3])), tuple(json.loads(r[4])), json.loads(r[5]))
+    return Event(
+        r[0], r[1], r[2], tuple(json.loads(r[3])), tuple(json.loads(r[4])), json.loads(r[5])
+    )

@@ -305,8 +305,7 @@ class SQLiteStore:
         commit = self._seen + 1
         db.execute("UPDATE meta SET value = ? WHERE key = 'commit'", (str(commit),))
         db.executemany(
-            f"INSERT OR REPLACE INTO entities ({ENTITY_COLUMNS}, written) "
-            "VALUES (?,?,?,?,?,?,?,?)",
+            f"INSERT OR REPLACE INTO entities ({ENTITY_COLUMNS}, written) VALUES (?,?,?,?,?,?,?,?)",
             [(*entity_out(e), commit) for e in changes.entities],
         )
         db.executemany(
@@ -355,7 +354,9 @@ class SQLiteStore:
 
     def facts(self) -> list[FactRecord]:
         """Every stored fact, in id order."""
-        return [fact_in(r) for r in self._db.execute(f"SELECT {FACT_COLUMNS} FROM facts ORDER BY id")]
+        return [
+            fact_in(r) for r in self._db.execute(f"SELECT {FACT_COLUMNS} FROM facts ORDER BY id")
+        ]
 
     def events(self, since: int = 0) -> list[Event]:
         """Stored events after ``since``, oldest first."""
