@@ -171,7 +171,10 @@ def add_mcp_command(commands: Any) -> None:
         "Give an assistant the command `mags mcp --data DIR` (stdio), or run "
         "`mags mcp --transport streamable-http` and point it at http://HOST:PORT/mcp.",
     )
-    mcp.add_argument("--data", help="folder of the users' memories (default: $MAGS_DATA/mcp)")
+    mcp.add_argument(
+        "--data",
+        help="folder of the users' memories, or a postgresql:// URL (default: $MAGS_DATA/mcp)",
+    )
     mcp.add_argument(
         "--transport", choices=("stdio", "streamable-http"), default="stdio", help="(stdio)"
     )
@@ -183,7 +186,7 @@ def add_mcp_command(commands: Any) -> None:
 def run_mcp(args: argparse.Namespace) -> int:
     from mags.proxy.command import default_data_dir
 
-    data = Path(args.data) if args.data else default_data_dir().parent / "mcp"
+    data: str | Path = args.data or default_data_dir().parent / "mcp"  # or postgresql://
     server = create_server(data)
     if args.transport == "stdio":
         server.run("stdio")

@@ -30,7 +30,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def proxy_process(upstream: str, data: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def proxy_process(upstream: str, data: str | Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
     command = [sys.executable, "-c", "from mags.cli import main; raise SystemExit(main())"]
     args = ["proxy", "--upstream", upstream, "--data", str(data), "--port", str(port)]

@@ -8,9 +8,10 @@ import pytest
 
 from mags.core.errors import InvalidInputError
 from mags.proxy.context import kept_turns, split_messages, upstream_messages
+from mags.proxy.directory import user_folder_name
 from mags.proxy.extraction import ExtractionQueue
 from mags.proxy.stream import StreamReply
-from mags.proxy.users import UserMemories, user_folder_name
+from mags.proxy.users import UserMemories
 
 
 def test_new_turns_are_the_user_turns_after_the_last_reply() -> None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from mags.core.errors import InvalidInputError
 from mags.extract.base import Extractor
+from mags.memory import POSTGRES_SCHEMES
 from mags.proxy.service import DEFAULT_BUDGET, DEFAULT_KEEP_TURNS
 
 DEFAULT_HOST = "127.0.0.1"
@@ -49,7 +50,11 @@ def add_proxy_command(commands: Any) -> None:
     proxy.add_argument("--upstream", required=True, help="the upstream's /v1 URL")
     proxy.add_argument("--host", default=DEFAULT_HOST, help="address to listen on (%(default)s)")
     proxy.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (%(default)s)")
-    proxy.add_argument("--data", help="folder of the users' memories (default: $MAGS_DATA/proxy)")
+    proxy.add_argument(
+        "--data",
+        help="folder of the users' memories, or a postgresql:// URL of a database that "
+        "several proxies may share (default: $MAGS_DATA/proxy)",
+    )
     proxy.add_argument(
         "--budget", type=int, default=DEFAULT_BUDGET, help="memory block tokens (%(default)s)"
     )
@@ -116,7 +121,7 @@ def run_proxy(args: argparse.Namespace) -> int:
         )
     if args.budget < 1 or args.keep_turns < 1:
         raise InvalidInputError("--budget and --keep-turns must be at least 1")
-    data = Path(args.data) if args.data else default_data_dir()
+    data: str | Path = args.data or default_data_dir()  # a folder or a postgresql:// URL
     settings = ProxySettings(
         upstream=args.upstream,
         data=data,
@@ -131,8 +136,18 @@ def run_proxy(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     print(
         f"MAGS proxy on http://{args.host}:{args.port}/v1 -> {args.upstream}; memories in "
-        f"{data}; admin API {'on' if settings.admin_token else 'off (--admin-token)'}",
+        f"{where(data)}; admin API {'on' if settings.admin_token else 'off (--admin-token)'}",
         flush=True,
     )
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
     return 0
+
+
+def where(data: str | Path) -> str:
+    """Where memories are kept, for a log line (a database URL without its password)."""
+    text = str(data)
+    if text.startswith(POSTGRES_SCHEMES):
+        from mags.store.postgres import describe
+
+        return describe(text)
+    return text

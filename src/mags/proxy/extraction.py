@@ -2,10 +2,11 @@
 
 The proxy stores each turn as an episode before it answers (nothing acknowledged is lost)
 and hands the user to this queue; the worker extracts the user's episodes it has not read
-yet, in order, and records the last one it finished in ``extracted.json`` beside the
-user's memory. After a restart, `resume` queues every user whose memory holds episodes
-past that mark. A full queue drops nothing: the user's unread episodes stay on disk and
-are read when the user is queued again or at the next start.
+yet, in order, and records the last one it finished as the user's mark (a file beside the
+memory, or a row in the database; `mags.proxy.directory`). After a restart, `resume`
+queues every user whose memory holds episodes past that mark. A full queue drops nothing:
+the user's unread episodes stay stored and are read when the user is queued again or at the
+next start.
 
 Example
 -------
@@ -30,11 +31,10 @@ import threading
 import time
 
 from mags.core.errors import ExtractionError
-from mags.proxy.users import UserMemories, read_json, write_json
+from mags.proxy.users import UserMemories
 
 log = logging.getLogger(__name__)
 
-MARK_FILE = "extracted.json"
 #: Users waiting at most; beyond it a submit is dropped (the episodes wait on disk).
 QUEUE_SIZE = 1024
 #: The roles a turn's episode records as its ``source``; only a user's turn is evidence
@@ -90,8 +90,7 @@ class ExtractionQueue:
 
     def mark(self, user: str) -> int:
         """The id of the last episode of ``user`` that extraction finished."""
-        value = read_json(self.users.path(user) / MARK_FILE, {}).get("episode", 0)
-        return value if isinstance(value, int) else 0
+        return self.users.mark(user)
 
     def pending(self) -> int:
         """Users queued or being worked on."""
@@ -141,4 +140,4 @@ class ExtractionQueue:
                     episode.id,
                     1000 * (time.perf_counter() - started),
                 )
-            write_json(self.users.path(user) / MARK_FILE, {"episode": episode.id})
+            self.users.set_mark(user, episode.id)

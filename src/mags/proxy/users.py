@@ -1,9 +1,9 @@
-"""Each user's memory behind a hard storage boundary: its own folder and SQLite file.
+"""Each user's memory behind a hard storage boundary: its own file, or its own schema.
 
 A user is any non-empty name (the OpenAI ``user`` field, an MCP tool's ``user`` argument).
-Under ``DATA/users/`` each one gets a folder named by a readable slug and a hash of the
-name, holding ``memory.db`` (the user's `Memory`) and ``user.json`` (the name itself). No
-query of one user's memory can reach another's: they are different files. Reading a user
+Under a data folder each one gets a folder named by a readable slug and a hash of the name;
+in a PostgreSQL database (``--data postgresql://...``) a schema of its own
+(`mags.proxy.directory`). No query of one user's memory can reach another's. Reading a user
 who was never written opens nothing and creates nothing.
 
 Example
@@ -22,12 +22,7 @@ True
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import math
-import os
-import re
-import shutil
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -40,13 +35,12 @@ from mags.core.schema import chat_schema
 from mags.extract.base import Extractor
 from mags.extract.chat_rules import ChatRuleExtractor
 from mags.memory import Memory
+from mags.proxy.directory import open_directory
 
 #: Longest user name accepted (OpenAI's ``user`` field is an opaque id; 256 is generous).
 MAX_USER_CHARS = 256
 #: Memories kept open at once; the least recently used one is closed beyond this.
 MAX_OPEN = 64
-MEMORY_FILE = "memory.db"
-NAME_FILE = "user.json"
 
 
 def check_user(user: object) -> str:
@@ -58,17 +52,6 @@ def check_user(user: object) -> str:
     if any(ord(c) < 32 for c in user):
         raise InvalidInputError("a user name must not contain control characters")
     return user
-
-
-def user_folder_name(user: str) -> str:
-    """The folder of ``user``: a readable slug and 16 hex digits of its SHA-256, so that
-    names differing only in case or punctuation never share a folder.
-
-    >>> user_folder_name("Ana María")
-    'ana-mar-a-8358ed271ba38466'
-    """
-    slug = re.sub(r"[^a-z0-9_]+", "-", user.lower()).strip("-")[:40] or "user"
-    return f"{slug}-{hashlib.sha256(user.encode()).hexdigest()[:16]}"
 
 
 class UserMemories:
@@ -88,9 +71,7 @@ class UserMemories:
         extractor: Callable[[], Extractor] = ChatRuleExtractor,
         max_open: int = MAX_OPEN,
     ) -> None:
-        self.root = Path(root)
-        self.folder = self.root / "users"
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.directory = open_directory(root)
         self.config = config or MemoryConfig.for_chat()
         self._extractor = extractor
         self._max_open = max_open
@@ -98,23 +79,21 @@ class UserMemories:
         self._locks: dict[str, threading.RLock] = {}
         self._lock = threading.Lock()
 
-    def path(self, user: str) -> Path:
-        """The folder that holds ``user``'s memory (it may not exist yet)."""
-        return self.folder / user_folder_name(check_user(user))
-
     def exists(self, user: str) -> bool:
-        """Whether ``user`` has a memory on disk."""
-        return (self.path(user) / MEMORY_FILE).exists()
+        """Whether ``user`` has a memory."""
+        return self.directory.exists(check_user(user))
 
     def names(self) -> list[str]:
         """Every user with a memory, sorted."""
-        names = []
-        for folder in self.folder.iterdir():
-            try:
-                names.append(json.loads((folder / NAME_FILE).read_text())["user"])
-            except (OSError, ValueError, KeyError, TypeError):
-                continue  # a folder being created or deleted right now
-        return sorted(names)
+        return self.directory.names()
+
+    def mark(self, user: str) -> int:
+        """The last of ``user``'s episodes the background extraction finished."""
+        return self.directory.mark(check_user(user))
+
+    def set_mark(self, user: str, episode: int) -> None:
+        """Record that the background extraction finished ``episode``."""
+        self.directory.set_mark(check_user(user), episode)
 
     def lock(self, user: str) -> threading.RLock:
         """The lock that orders ``user``'s writes."""
@@ -129,14 +108,12 @@ class UserMemories:
             if memory is not None:
                 self._open.move_to_end(user)
                 return memory
-            folder = self.path(user)
-            if not (folder / MEMORY_FILE).exists():
+            if not self.directory.exists(user):
                 if not create:
                     return None
-                folder.mkdir(parents=True, exist_ok=True)
-                write_json(folder / NAME_FILE, {"user": user})
+                self.directory.register(user)
             memory = Memory.open(
-                folder / MEMORY_FILE,
+                self.directory.target(user),
                 self.config,
                 schema=chat_schema(),
                 extractor=self._extractor(),
@@ -157,16 +134,12 @@ class UserMemories:
             yield memory, next_turn(memory)
 
     def delete(self, user: str) -> bool:
-        """Erase ``user``'s memory from disk; False when there was none."""
+        """Erase ``user``'s memory; False when there was none."""
         with self.lock(user), self._lock:
             memory = self._open.pop(user, None)
             if memory is not None:
                 memory.close()
-            folder = self.path(user)
-            if not folder.exists():
-                return False
-            shutil.rmtree(folder)
-            return True
+            return self.directory.delete(user)
 
     def export(self, user: str) -> dict[str, Any] | None:
         """Everything stored about ``user`` as JSON-able data (None: no such user)."""
@@ -194,18 +167,3 @@ def next_turn(memory: Memory) -> float:
     """The ``t`` of the next turn: one past the latest change, 0 for an empty memory."""
     now = memory.now
     return 0.0 if now == -math.inf else float(math.floor(now) + 1)
-
-
-def write_json(path: Path, value: Any) -> None:
-    """Write JSON atomically: a crash leaves the old file or the new one, never half."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(value))
-    os.replace(tmp, path)
-
-
-def read_json(path: Path, default: Any) -> Any:
-    """JSON from ``path``, or ``default`` when it is missing or unreadable."""
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return default
