@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import optuna
@@ -10,6 +12,7 @@ import pytest
 
 from mags import MemoryConfig
 from mags.cli import main
+from mags.store.pg_cluster import TemporaryCluster
 from mags.tune.study import FINISHED
 from mags.worlds import WorldCache
 
@@ -88,3 +91,53 @@ def test_belief_and_coordinate(world_cache: WorldCache, tmp_path: Path) -> None:
     assert [t.params["eta"] for t in trials] == [0.1, 0.25]
     assert {t.params["tau0"] for t in trials} == {50.0}
     assert "F1" in (out / "summary.md").read_text(encoding="utf-8")
+
+
+def test_two_machines_tune_one_study_in_postgres(
+    world_cache: WorldCache, tmp_path: Path, postgres: TemporaryCluster
+) -> None:
+    """Two `mags tune` runs in separate process groups ("machines") share nothing but the
+    PostgreSQL storage: they split one study's trials between them."""
+    storage = postgres.url()
+    command = [sys.executable, "-c", "from mags.cli import main; raise SystemExit(main())"]
+    machines = [
+        subprocess.Popen(
+            [
+                *command,
+                "tune",
+                "--track",
+                "tiny",
+                "--seeds",
+                "1",
+                "--holdout",
+                "2",
+                "--trials",
+                "4",
+                "--study",
+                "shared",
+                "--storage",
+                storage,
+                "--out",
+                str(tmp_path / f"machine{i}"),
+                "--cache",
+                str(world_cache.root),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        for i in range(2)
+    ]
+    for machine in machines:
+        out, _ = machine.communicate(timeout=600)
+        assert machine.returncode == 0, out[-2000:]
+    url = "postgresql+psycopg://" + storage.split("://", 1)[1]
+    trials = optuna.load_study(study_name="shared", storage=url).get_trials(states=FINISHED)
+    # Trial numbers come from the one storage: never repeated. A trial still running when
+    # the other machine reached 4 is finished, not thrown away: at most one extra.
+    assert sorted(t.number for t in trials) == list(range(len(trials))) and 4 <= len(trials) <= 5
+    workers = {t.user_attrs["worker"] for t in trials}
+    assert len(workers) == 2, workers  # both machines ran trials of the one study
+    for i in range(2):
+        assert MemoryConfig.from_toml(tmp_path / f"machine{i}" / "best.toml").eta > 0

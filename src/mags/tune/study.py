@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import importlib.util
 import multiprocessing
+import os
+import socket
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -97,25 +99,38 @@ def default_storage(out: Path) -> str:
     return f"sqlite:///{out.resolve() / STUDY_FILE}"
 
 
+CREATE_ATTEMPTS = 5
+
+
 def open_storage(url: str) -> RDBStorage:
     """An RDB storage with a heartbeat (stale trials fail) and, for SQLite, a lock wait."""
     engine: dict[str, Any] = {}
+    if url.startswith(("postgresql://", "postgres://")):
+        # SQLAlchemy's plain postgresql:// means psycopg2; MAGS ships psycopg 3.
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if url.startswith("sqlite"):
         # Several local processes share one SQLite file: wait for its lock, don't fail.
         engine = {"connect_args": {"timeout": 120}}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        try:
-            return RDBStorage(
-                url, engine_kwargs=engine, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S
-            )
-        except ImportError as exc:
-            raise InvalidInputError(
-                f"the storage {url.split('://')[0]}:// needs a driver that is not installed "
-                f"({exc}); for PostgreSQL: pip install psycopg2-binary"
-            ) from None
-        except Exception as exc:  # SQLAlchemy's errors: a bad URL, a refused connection.
-            raise InvalidInputError(f"cannot open the study storage {url!r}: {exc}") from None
+    for attempt in range(CREATE_ATTEMPTS):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            try:
+                return RDBStorage(
+                    url, engine_kwargs=engine, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S
+                )
+            except ImportError as exc:
+                raise InvalidInputError(
+                    f"the storage {url.split('://')[0]}:// needs a driver that is not installed "
+                    f"({exc}); for PostgreSQL use a postgresql:// URL (psycopg 3 is installed)"
+                ) from None
+            except Exception as exc:  # SQLAlchemy's errors: a bad URL, a refused connection.
+                # Machines that start at once race to create Optuna's tables; the loser's
+                # CREATE fails on what the winner just made, and succeeds on a retry.
+                if "already exists" in str(exc) and attempt + 1 < CREATE_ATTEMPTS:
+                    time.sleep(0.5 * (attempt + 1))
+                    continue
+                raise InvalidInputError(f"cannot open the study storage {url!r}: {exc}") from None
+    raise AssertionError("unreachable")
 
 
 def make_sampler(name: str, objective: Objective, seed: int) -> BaseSampler:
@@ -212,6 +227,7 @@ def trial_function(spec: TuneSpec, cache: WorldCache) -> Callable[[Trial], Any]:
 
 def _record(trial: Trial, measures: list[GameMeasure]) -> None:
     n = len(measures)
+    trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")  # which machine
     trial.set_user_attr("games", n)
     trial.set_user_attr("mean_score", sum(m.normalized_score for m in measures) / n)
     trial.set_user_attr("mean_active_facts", sum(m.active_facts for m in measures) / n)
@@ -225,7 +241,10 @@ def run_trials(spec: TuneSpec, n_trials: int, total: int, worker: int = 0) -> No
     study.optimize(
         trial_function(spec, WorldCache(spec.cache_root)),
         n_trials=n_trials,
-        callbacks=[MaxTrialsCallback(total, states=FINISHED)],
+        # Trials running elsewhere count: a machine does not start one that another's
+        # running trial will make superfluous (two that finish at the same moment may still
+        # leave one extra).
+        callbacks=[MaxTrialsCallback(total, states=(*FINISHED, TrialState.RUNNING))],
         catch=(MagsError,),
     )
 
