@@ -62,6 +62,25 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--seed", type=int, default=0, help="workload seed (default %(default)s)")
     bench.add_argument("--recalls", type=int, default=500, help="recall queries per size")
     bench.add_argument("--out", help="also write the figures as Markdown to this file")
+    store = bench.add_argument_group(
+        "store rows (--store)",
+        "open time and RSS as closed history grows, PostgreSQL inserts and concurrent "
+        "writers, a conversation's size on disk (mags.bench.store_bench)",
+    )
+    store.add_argument("--store", action="store_true", help="measure the store rows instead")
+    store.add_argument(
+        "--history", default="10k,1M,10M", help="closed facts of history (default %(default)s)"
+    )
+    store.add_argument(
+        "--active", type=int, default=100_000, help="agent facts added (default %(default)s)"
+    )
+    store.add_argument(
+        "--writers", type=int, default=8, help="PostgreSQL writers at once (0: no PostgreSQL)"
+    )
+    store.add_argument(
+        "--writer-seconds", type=float, default=60.0, help="how long they write (%(default)s)"
+    )
+    store.add_argument("--conversation", help="a LoCoMo JSON file: the 600-turn disk size row")
     bench.set_defaults(run=_run_bench_memory)
 
     worlds = commands.add_parser("worlds", help="TextWorld games: generate and list the cache")
@@ -345,6 +364,10 @@ def _run_compact(args: argparse.Namespace) -> int:
 
 
 def _run_bench_memory(args: argparse.Namespace) -> int:
+    if args.store:
+        from mags.bench.store_bench import run_store_bench
+
+        return run_store_bench(args)
     from mags.bench.memory_bench import run_from_cli
 
     return run_from_cli(args)
