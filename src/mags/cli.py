@@ -72,7 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--history", default="10k,1M,10M", help="closed facts of history (default %(default)s)"
     )
     store.add_argument(
-        "--active", type=int, default=100_000, help="agent facts added (default %(default)s)"
+        "--agent-facts",
+        type=int,
+        default=1_000_000,
+        help="the synthetic agent's facts under the history; 1M leaves about 120k active",
     )
     store.add_argument(
         "--writers", type=int, default=8, help="PostgreSQL writers at once (0: no PostgreSQL)"

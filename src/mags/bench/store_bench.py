@@ -3,9 +3,9 @@ PostgreSQL, and with several writers.
 
 Rows (each measured in a fresh child process, so that peak RSS is its own):
 
-- **history**: a SQLite file with the synthetic agent's active graph (`AgentLife`, about
-  ``--active`` facts added through `Memory.add`) and ``H`` facts of closed history with one
-  event each (appended in bulk by SQL: how history was made does not change what opening
+- **history**: a SQLite file with the synthetic agent's active graph (`AgentLife`:
+  ``--agent-facts`` facts added through `Memory.add`, about 120k active at 1M) and ``H``
+  facts of closed history with one event each (appended in bulk by SQL: how history was made does not change what opening
   it costs). Open time, peak RSS, file size, recall latency on the opened memory.
 - **postgres**: the same agent's life added to a PostgreSQL memory (a throwaway server of
   the bench's own): persisted facts/s, recall latency; then ``--writers`` processes adding
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -38,8 +39,11 @@ from mags.bench.metrics import percentile
 from mags.bench.workload import AgentLife
 
 DEFAULT_HISTORY = "10k,1M,10M"
-DEFAULT_ACTIVE = 100_000
+DEFAULT_AGENT_FACTS = 1_000_000
+"""The synthetic agent's life that leaves about 120k active facts (docs/bench/memory.md)."""
 RECALLS = 300
+PG_BATCH = 1_000
+PG_BATCHES = 50
 BUDGET_TOKENS = 600
 CONVERSATION_TURNS = 600
 TARGETS = {
@@ -65,20 +69,23 @@ def parse_history(text: str) -> list[int]:
 
 
 # --------------------------------------------------------------------- child processes
-def build_history_file(path: Path, active: int, history: int, seed: int) -> dict[str, Any]:
-    """The agent's life through `Memory.add`, then ``history`` closed facts and events."""
-    life = AgentLife(active, seed)
+def build_base_file(path: Path, agent_facts: int, seed: int) -> dict[str, Any]:
+    """The agent's life through `Memory.add` into a new SQLite file."""
+    life = AgentLife(agent_facts, seed)
     with Memory.open(path, config=bench_config()) as memory:
         for t, facts in life.steps():
             memory.add(facts, t=t)
         stats = memory.stats()
-        now = memory.now
+    return {"active_facts": stats["active_facts"], "agent_facts": stats["facts"]}
+
+
+def append_history(path: Path, history: int) -> dict[str, Any]:
+    """``history`` closed facts between existing entities, each with the reconcile event
+    that closed it, older than everything current; ids continue after the live ones."""
     db = sqlite3.connect(path)
     first_fact = db.execute("SELECT MAX(id) FROM facts").fetchone()[0] + 1
-    first_seq = db.execute("SELECT MAX(seq) FROM events").fetchone()[0] + 1
+    first_seq, now = db.execute("SELECT seq, t FROM events ORDER BY seq DESC LIMIT 1").fetchone()
     entities = db.execute("SELECT MAX(id) FROM entities").fetchone()[0]
-    # Closed facts between existing entities, older than everything current; each with the
-    # reconcile event that closed it. Ids continue after the live ones, as they would.
     db.execute("BEGIN")
     db.execute(
         "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?) "
@@ -94,11 +101,11 @@ def build_history_file(path: Path, active: int, history: int, seed: int) -> dict
         "INSERT INTO events (seq, t, kind, facts, entities, data) "
         "SELECT ? + i, ?, 'reconcile', '[' || (? + i) || ']', '[]', '{\"reason\": \"bench\"}' "
         "FROM n",
-        (history, first_seq, now, first_fact),
+        (history, first_seq + 1, now, first_fact),
     )
     db.execute("COMMIT")
     db.close()
-    return {"active_facts": stats["active_facts"], "built_facts": stats["facts"] + history}
+    return {"history": history}
 
 
 def time_recalls(memory: Memory, queries: Sequence[str], t: float) -> tuple[float, float]:
@@ -111,13 +118,13 @@ def time_recalls(memory: Memory, queries: Sequence[str], t: float) -> tuple[floa
     return percentile(latencies, 50), percentile(latencies, 95)
 
 
-def measure_open(target: str, active: int, seed: int) -> dict[str, Any]:
+def measure_open(target: str, agent_facts: int, seed: int) -> dict[str, Any]:
     """Open a stored memory in this fresh process: seconds, peak RSS, recall latency."""
     start = time.perf_counter()
     memory = Memory.open(target, config=bench_config())
     open_s = time.perf_counter() - start
     rss = peak_rss_mb()
-    life = AgentLife(active, seed)
+    life = AgentLife(agent_facts, seed)
     for _ in life.steps():  # the same life again, without a memory: what to ask about
         pass
     p50, p95 = time_recalls(memory, life.queries(RECALLS, seed), memory.now)
@@ -130,16 +137,27 @@ def measure_open(target: str, active: int, seed: int) -> dict[str, Any]:
     }
 
 
-def measure_pg_insert(url: str, active: int, seed: int) -> dict[str, Any]:
-    """The agent's life added to a PostgreSQL memory: persisted facts per second."""
-    life = AgentLife(active, seed)
+def measure_pg_insert(url: str, agent_facts: int, seed: int) -> dict[str, Any]:
+    """Persisted facts per second on PostgreSQL: the agent's life (one call of 10-20 facts
+    per step, one commit each), then batches of ``PG_BATCH`` facts per call."""
+    life = AgentLife(agent_facts, seed)
     spent = 0.0
     with Memory.open(url, config=bench_config()) as memory:
         for t, facts in life.steps():
             start = time.perf_counter()
             memory.add(facts, t=t)
             spent += time.perf_counter() - start
-    return {"pg_insert_per_s": active / spent}
+    batched = 0.0
+    with Memory.open(url.replace("memory=", "memory=batched-"), config=bench_config()) as memory:
+        for k in range(PG_BATCHES):
+            facts = [(f"parcel {k} {i}", "in", f"crate {i % 97}") for i in range(PG_BATCH)]
+            start = time.perf_counter()
+            memory.add(facts, t=k)
+            batched += time.perf_counter() - start
+    return {
+        "pg_step_insert_per_s": agent_facts / spent,
+        "pg_insert_per_s": PG_BATCH * PG_BATCHES / batched,
+    }
 
 
 def run_writer(url: str, name: str, seconds: float) -> dict[str, Any]:
@@ -179,21 +197,26 @@ def measure_conversation(data: Path, folder: Path) -> dict[str, Any]:
 def child_main(argv: Sequence[str]) -> int:
     """``python -m mags.bench.store_bench KIND ...``: one measurement, its JSON on stdout."""
     parser = argparse.ArgumentParser(prog="python -m mags.bench.store_bench")
-    parser.add_argument("kind", choices=("build", "open", "pg-insert", "writer", "conversation"))
+    parser.add_argument(
+        "kind", choices=("build", "append", "open", "pg-insert", "writer", "conversation")
+    )
     parser.add_argument("target")
-    parser.add_argument("--active", type=int, default=DEFAULT_ACTIVE)
+    parser.add_argument("--agent-facts", type=int, default=DEFAULT_AGENT_FACTS)
     parser.add_argument("--history", type=int, default=0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--name", default="w")
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--folder", type=Path)
     args = parser.parse_args(argv)
+    result: dict[str, Any]
     if args.kind == "build":
-        result = build_history_file(Path(args.target), args.active, args.history, args.seed)
+        result = build_base_file(Path(args.target), args.agent_facts, args.seed)
+    elif args.kind == "append":
+        result = append_history(Path(args.target), args.history)
     elif args.kind == "open":
-        result = measure_open(args.target, args.active, args.seed)
+        result = measure_open(args.target, args.agent_facts, args.seed)
     elif args.kind == "pg-insert":
-        result = measure_pg_insert(args.target, args.active, args.seed)
+        result = measure_pg_insert(args.target, args.agent_facts, args.seed)
     elif args.kind == "writer":
         result = run_writer(args.target, args.name, args.seconds)
     else:
@@ -216,18 +239,24 @@ def _child(*argv: str) -> dict[str, Any]:
 
 
 def history_rows(
-    sizes: Sequence[int], active: int, seed: int, log: ProgressFn
+    sizes: Sequence[int], agent_facts: int, seed: int, log: ProgressFn
 ) -> list[dict[str, Any]]:
     """Open time and RSS with growing closed history under one active graph."""
     rows = []
+    facts = ("--agent-facts", str(agent_facts), "--seed", str(seed))
     with tempfile.TemporaryDirectory(prefix="mags-store-bench-") as folder:
+        base = Path(folder) / "base.db"
+        log(f"history: adding the agent's {agent_facts:,} facts to a SQLite file")
+        start = time.perf_counter()
+        built = _child("build", str(base), *facts)
+        log(f"history: {built['active_facts']:,} active facts, {time.perf_counter() - start:.0f} s")
         for history in sizes:
             path = Path(folder) / f"history-{history}.db"
-            log(f"history {history:,}: building the file")
-            start = time.perf_counter()
-            built = _child("build", str(path), "--active", str(active), "--history", str(history))
-            log(f"history {history:,}: built in {time.perf_counter() - start:.0f} s; opening")
-            opened = _child("open", str(path), "--active", str(active), "--seed", str(seed))
+            shutil.copyfile(base, path)
+            log(f"history {history:,}: appending closed facts and events")
+            _child("append", str(path), "--history", str(history))
+            log(f"history {history:,}: opening in a fresh process")
+            opened = _child("open", str(path), *facts)
             rows.append(
                 {"history": history, **built, **opened, "file_mb": path.stat().st_size / 2**20}
             )
@@ -236,17 +265,18 @@ def history_rows(
 
 
 def postgres_rows(
-    active: int, seed: int, writers: int, seconds: float, log: ProgressFn
+    agent_facts: int, seed: int, writers: int, seconds: float, log: ProgressFn
 ) -> dict[str, Any]:
     """Inserts and recall on PostgreSQL, then several writers on one memory at once."""
     from mags.store.pg_cluster import TemporaryCluster
 
     with TemporaryCluster() as cluster:
-        log(f"postgres: adding {active:,} facts")
+        log(f"postgres: adding the agent's {agent_facts:,} facts, then batches")
         url = cluster.url("bench")
-        row = _child("pg-insert", url, "--active", str(active), "--seed", str(seed))
+        facts = ("--agent-facts", str(agent_facts), "--seed", str(seed))
+        row = _child("pg-insert", url, *facts)
         log("postgres: opening and recalling")
-        opened = _child("open", url, "--active", str(active), "--seed", str(seed))
+        opened = _child("open", url, *facts)
         row |= {f"pg_{k}": v for k, v in opened.items()}
         log(f"postgres: {writers} writers on one memory for {seconds:.0f} s")
         shared = cluster.url("shared")
@@ -348,7 +378,10 @@ def markdown(
         lines += [
             "| PostgreSQL | figure |",
             "|---|---|",
-            f"| persisted inserts | {pg['pg_insert_per_s']:,.0f} facts/s |",
+            f"| persisted inserts, batches of {PG_BATCH:,} | "
+            f"{pg['pg_insert_per_s']:,.0f} facts/s |",
+            f"| persisted inserts, agent steps of 10-20 | "
+            f"{pg['pg_step_insert_per_s']:,.0f} facts/s |",
             f"| open | {pg['pg_open_s']:.2f} s, {pg['pg_rss_mb']:.0f} MB peak RSS |",
             f"| recall p50 / p95 | {pg['pg_recall_p50_ms']:.2f} / "
             f"{pg['pg_recall_p95_ms']:.2f} ms |",
@@ -390,9 +423,9 @@ def run_store_bench(args: argparse.Namespace) -> int:
         )
         return 2
     try:
-        history = history_rows(sizes, args.active, args.seed, log)
+        history = history_rows(sizes, args.agent_facts, args.seed, log)
         pg = (
-            postgres_rows(args.active, args.seed, args.writers, args.writer_seconds, log)
+            postgres_rows(args.agent_facts, args.seed, args.writers, args.writer_seconds, log)
             if args.writers
             else None
         )
