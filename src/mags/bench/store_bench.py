@@ -6,7 +6,8 @@ Rows (each measured in a fresh child process, so that peak RSS is its own):
 - **history**: a SQLite file with the synthetic agent's active graph (`AgentLife`:
   ``--agent-facts`` facts added through `Memory.add`, about 120k active at 1M) and ``H``
   facts of closed history with one event each (appended in bulk by SQL: how history was
-  made does not change what opening it costs). Open time, peak RSS, file size, recall latency on the opened memory.
+  made does not change what opening it costs). Open time, peak RSS, file size, recall
+  latency on the opened memory.
 - **postgres**: the same agent's life added to a PostgreSQL memory (a throwaway server of
   the bench's own): persisted facts/s, recall latency; then ``--writers`` processes adding
   to one memory at once for ``--writer-seconds``: errors and lost facts.
