@@ -81,6 +81,38 @@ def test_an_older_file_is_migrated(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         assert db.execute("SELECT count(*) FROM notes").fetchone()[0] == 0
 
 
+def test_a_version_2_file_gets_history_indexes_and_commit_numbers(tmp_path: Path) -> None:
+    from mags.store.sqlite import MIGRATIONS
+
+    path = tmp_path / "memory.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    for migration in MIGRATIONS[:2]:  # a file as the previous release wrote it
+        migration(db)
+    db.execute("PRAGMA user_version = 2")
+    for eid, name in ((1, "cat"), (2, "hall"), (3, "garden")):
+        entity = "INSERT INTO entities VALUES (?, ?, 'thing', '[]', 0, NULL, NULL)"
+        db.execute(entity, (eid, name))
+    fact = (
+        "INSERT INTO facts VALUES "
+        "(?, 1, 'in', ?, NULL, 1, 0.5, ?, 50, 1, 1, 0, ?, ?, NULL, NULL, NULL, ?, ?, 0)"
+    )
+    db.execute(fact, (1, 2, 0.0, 0.0, 1.0, 1, 2))
+    db.execute(fact, (2, 3, 1.0, 1.0, None, 2, None))
+    db.execute("INSERT INTO events VALUES (1, 1.0, 'add', '[2]', '[]', '{}')")
+    db.close()
+    with pytest.raises(SchemaVersionError, match="open it once without read_only"):
+        Memory.open(path, read_only=True)
+    memory = Memory.open(path)
+    assert memory.where_is("cat", t=2).object == "garden"
+    assert [f.object for f in memory.history("cat")] == ["hall", "garden"]
+    memory.add([("cat", "in", "hall")], t=2)
+    assert [f.object for f in Memory.open(path, read_only=True).history("cat")] == [
+        "hall",
+        "garden",
+        "hall",
+    ]
+
+
 def test_a_file_that_is_not_a_database_gets_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("shopping list: apples\n" * 100)
