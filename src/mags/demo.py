@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from mags import Fact, Memory, MemoryConfig
+from mags import Fact, InvalidInputError, Memory, MemoryConfig
 
 
 def _facts_table(memory: Memory, name: str, t: float) -> Table:
@@ -44,6 +44,12 @@ def run_demo(db_path: str | None = None, console: Console | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(db_path) if db_path else Path(tmp) / "demo.db"
         memory = Memory.open(path, MemoryConfig(tau0=20, theta_prune=0.05))
+        if memory.stats()["events"]:
+            memory.close()
+            raise InvalidInputError(
+                f"--db {path} already holds a memory (a previous tour?); the tour tells its "
+                "story from an empty memory: remove the file or give another --db"
+            )
         say = console.print
         say(Panel.fit("MAGS — a liquid knowledge graph in ten steps", style="bold cyan"))
         say(f"memory file: {path}")

@@ -21,6 +21,7 @@ from mags.core.errors import InvalidInputError
 from mags.extract.noise import NoiseSpec
 from mags.worlds.cache import WorldCache
 from mags.worlds.env import Observation
+from mags.worlds.tracks import TRACKS
 
 if TYPE_CHECKING:
     from mags.agents.capacity import Capacity
@@ -66,6 +67,11 @@ def play_command(
         raise InvalidInputError(f"--max-steps must be at least 1, got {max_steps}")
     if task is not None and not task.strip():
         raise InvalidInputError('--task is empty; say what to do, e.g. --task "Find the coin"')
+    if seed is None and game in TRACKS:
+        raise InvalidInputError(
+            f"track {game} needs --seed (1-999 for development, 1001-1020 for the reported "
+            f"evaluation), e.g. mags play {game} --seed 1"
+        )
     spec = PlaySpec(game, seed, policy, memory, max_steps, noise, noise_seed, task, capacity)
     with ExitStack() as stack:
         llm = None
@@ -90,7 +96,32 @@ def llm_client(
     from mags.llm.client import LLMClient
 
     what = "--policy llm" if spec.policy == "llm" else "--memory summary"
-    return LLMClient(llm_config(what, base_url, model, api_key, environ, settings))
+    config = llm_config(what, base_url, model, api_key, environ, settings)
+    check_reachable(config.base_url)  # before the game starts, not at its first step
+    return LLMClient(config)
+
+
+def check_reachable(base_url: str, timeout_s: float = 5.0) -> None:
+    """Fail at once when nothing answers at ``base_url`` (connection refused, no such
+    host): a dead endpoint would otherwise show up only after the first step's retries.
+    Any HTTP answer, even an error, means a server is there.
+
+    Example
+    -------
+    >>> check_reachable("http://127.0.0.1:9/v1")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    mags.core.errors.InvalidInputError: nothing answers at --llm-base-url http://127.0.0.1:9/v1...
+    """
+    import httpx
+
+    try:
+        httpx.get(base_url.rstrip("/") + "/models", timeout=timeout_s)
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # a slow answer is an answer
+        raise InvalidInputError(
+            f"nothing answers at --llm-base-url {base_url} ({type(exc).__name__}: {exc}); "
+            "start the server (for a local model: mags local-llm) or fix --llm-base-url"
+        ) from None
 
 
 def llm_config(
