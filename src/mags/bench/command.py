@@ -202,17 +202,28 @@ def bench_command(
         transient=True,
     )
     task = progress.add_task("bench", total=len(cells), last="")
-    failures = 0
+    failures = done = 0
+    # Not a terminal (a log, CI, a pipe): no live bar, a line per finished cell instead.
+    lines = not err.is_terminal
 
     def started(todo: int) -> None:
-        progress.update(task, completed=len(cells) - todo)
-        progress.start()
+        nonlocal done
+        done = len(cells) - todo
+        progress.update(task, completed=done)
+        if lines:
+            err.print(f"bench: {len(cells)} cells, {done} already done, {todo} to play")
+        else:
+            progress.start()
 
     def finished(row: Row) -> None:
-        nonlocal failures
+        nonlocal failures, done
         failures += bool(row.get("error"))
+        done += 1
         label = f"{row.get('track')} {row.get('seed')} {row.get('policy')}+{row.get('memory')}"
         progress.update(task, advance=1, last=label)
+        if lines:
+            result = "error" if row.get("error") else ("won" if row.get("won") else "lost")
+            err.print(f"[{datetime.now():%H:%M:%S}] {done}/{len(cells)} {label}: {result}")
 
     try:
         outcome = run_grid(
