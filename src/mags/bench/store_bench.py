@@ -243,6 +243,8 @@ def history_rows(
     sizes: Sequence[int], agent_facts: int, seed: int, log: ProgressFn
 ) -> list[dict[str, Any]]:
     """Open time and RSS with growing closed history under one active graph."""
+    if not sizes:
+        return []
     rows = []
     facts = ("--agent-facts", str(agent_facts), "--seed", str(seed))
     with tempfile.TemporaryDirectory(prefix="mags-store-bench-") as folder:

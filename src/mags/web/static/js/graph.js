@@ -4,6 +4,7 @@
 // fact flashes red then fades to history, an archived one greys and fades out, merged nodes
 // slide into the one they merged with, a split node pulses.
 
+import { EXITS, STUB } from "./exits.js";
 import { placeNodes } from "./layout.js";
 
 export const KINDS = {
@@ -20,6 +21,10 @@ const OTHER = { shape: "ellipse", fill: "#f5f5f4", line: "#78716c" };
 const AGE_SPAN = 25; // steps over which an edge's colour goes from new to old
 const FRESH = "#0d9488";
 const OLD = "#94a3b8";
+const ROOM_FONT = 14; // a room's label at zoom 1 and closer
+const ROOM_FONT_MAX = 60; // model units: beyond this, labels would cover their neighbours
+const ROOM_LABEL_PX = 12; // what a room's label keeps on screen when zoomed out
+
 
 function style() {
   const rules = [
@@ -41,7 +46,9 @@ function style() {
         "text-background-color": "#ffffff",
         "text-background-opacity": 0.75,
         "text-background-padding": 1,
-        "min-zoomed-font-size": 4,
+        // Level of detail: small labels go first when zooming out; rooms keep theirs (see
+        // GraphView.legible).
+        "min-zoomed-font-size": 7,
       },
     },
     {
@@ -61,6 +68,29 @@ function style() {
     },
     { selector: "node[kind = 'state']", style: { width: 16, height: 16, "font-size": 12, color: "#9d174d" } },
     { selector: "node[kind = 'direction']", style: { width: 14, height: 14, "font-size": 11, color: "#64748b" } },
+    {
+      // An exit drawn as a short stub on its room, not as an edge to a shared "north" node
+      // (which turned a map into a mesh of long crossing lines).
+      selector: "node[kind = 'exit']",
+      style: {
+        shape: "ellipse",
+        width: 7,
+        height: 7,
+        "background-color": "#94a3b8",
+        "border-width": 0,
+        label: "data(label)",
+        "font-size": 9,
+        color: "#64748b",
+        "text-valign": "center",
+        "text-halign": "center",
+        "text-margin-y": 0,
+        "text-background-opacity": 0,
+        "min-zoomed-font-size": 7,
+      },
+    },
+    { selector: "edge[?stub]", style: { "target-arrow-shape": "none", label: "", width: 1.5, "curve-style": "straight" } },
+    { selector: ".faded", style: { opacity: 0.08, "text-opacity": 0 } },
+    { selector: "node.found", style: { "overlay-color": "#2563eb", "overlay-opacity": 0.25, "overlay-padding": 10 } },
     {
       selector: "edge",
       style: {
@@ -123,19 +153,95 @@ export class GraphView {
       container,
       style: style(),
       elements: [],
-      minZoom: 0.15,
+      minZoom: 0.08,
       maxZoom: 3,
+      // The default moved 12 wheel notches from zoom 0.19 to 0.29 only.
+      wheelSensitivity: 2.5,
       boxSelectionEnabled: false,
       textureOnViewport: true,
       hideEdgesOnViewport: false,
     });
     window.magsGraph = this.cy;
     this.cy.on("tap", "edge", (e) => onFact(e.target.data("fact")));
-    this.cy.on("tap", "node", (e) => onNode(e.target.id()));
+    // An exit stub stands for its room's exit: its details are the room's.
+    const entity = (node) => (node.data("kind") === "exit" ? node.id().split(STUB)[0] : node.id());
+    this.cy.on("tap", "node", (e) => onNode(entity(e.target)));
     this.cy.on("tap", (e) => e.target === this.cy && onBackground());
     this.cy.on("mouseover", "edge, node", (e) => onHover(e.target, e.renderedPosition));
     this.cy.on("mouseout", "edge, node", () => onHover(null));
     this.cy.on("dragfree", "node", (e) => this.positions.set(e.target.id(), { ...e.target.position() }));
+    this.cy.on("dbltap", "node", (e) => this.focus(e.target.id()));
+    this.cy.on("tap", (e) => e.target === this.cy && this.focus(null));
+    let pending = false;
+    this.cy.on("zoom", () => {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(() => {
+        pending = false;
+        this.legible();
+      });
+    });
+    this.focused = null;
+  }
+
+  /**
+   * Keep room names readable at any zoom: their font grows as the view zooms out, so that
+   * the map's rooms stay labelled (at least ROOM_LABEL_PX on screen) while smaller labels
+   * give way first.
+   */
+  legible() {
+    const z = this.cy.zoom();
+    const size = Math.min(ROOM_FONT_MAX, Math.max(ROOM_FONT, ROOM_LABEL_PX / z));
+    this.cy.batch(() => {
+      this.cy.nodes("[kind = 'room']").style({
+        "font-size": size,
+        "text-background-opacity": size > ROOM_FONT ? 0.75 : 0,
+      });
+    });
+    this.container.dataset.zoom = z.toFixed(3);
+  }
+
+  /** Entities whose name matches `text` (case-insensitive): exact first, then prefixes,
+   * then any part; exits excluded. */
+  find(text) {
+    const q = text.trim().toLowerCase();
+    if (!q) return [];
+    const names = this.cy.nodes().not(".leaving").filter((n) => n.data("kind") !== "exit");
+    const rank = (id) => (id === q ? 0 : id.startsWith(q) ? 1 : id.includes(q) ? 2 : 3);
+    return names
+      .map((n) => n.id())
+      .filter((id) => rank(id.toLowerCase()) < 3)
+      .sort((a, b) => rank(a.toLowerCase()) - rank(b.toLowerCase()) || a.localeCompare(b));
+  }
+
+  /** Centre the view on an entity (zooming in to reading size if needed) and mark it. */
+  centre(name) {
+    const node = this.cy.getElementById(name);
+    if (!node.length) return false;
+    this.cy.stop(true);
+    this.cy.animate({ center: { eles: node }, zoom: Math.max(this.cy.zoom(), 1) }, { duration: 300 });
+    this.cy.nodes(".found").removeClass("found");
+    node.addClass("found");
+    return true;
+  }
+
+  /** Show only an entity and its neighbours (everything else faded); null shows all. */
+  focus(name) {
+    const cy = this.cy;
+    cy.elements(".faded").removeClass("faded");
+    this.focused = null;
+    const node = name == null ? cy.collection() : cy.getElementById(name);
+    if (node.length) {
+      const near = node.closedNeighborhood();
+      // A room's exits and a neighbour's own exit stubs belong to what is shown.
+      const shown = near.union(near.nodes().neighborhood("node[kind = 'exit']")).union(
+        near.nodes().connectedEdges().filter((e) => e.data("stub")),
+      );
+      cy.elements().not(shown).addClass("faded");
+      this.focused = name;
+    }
+    this.container.dataset.focus = this.focused ?? "";
+    return this.focused;
   }
 
   /** Forget everything (a new world). */
@@ -157,6 +263,7 @@ export class GraphView {
     const cy = this.cy;
     const step = graph.step;
     const causes = removalCauses(events);
+    graph = withExitStubs(graph);
     const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
     for (const f of graph.edges) {
       // An edge needs both ends even if the payload left an end out.
@@ -187,7 +294,7 @@ export class GraphView {
         if (node.hasClass("leaving")) revive(node);
         if (node.data("kind") !== n.kind) node.data("kind", n.kind);
       } else {
-        added.push({ group: "nodes", data: { id: n.id, kind: n.kind } });
+        added.push({ group: "nodes", data: { id: n.id, kind: n.kind, label: n.label } });
       }
     }
     const newNodes = cy.add(added);
@@ -210,6 +317,8 @@ export class GraphView {
     const freshEdges = cy.add(newEdges);
     placeNodes(cy, newNodes, this.positions);
     cy.endBatch();
+    if (newNodes.some((n) => n.data("kind") === "room")) this.legible();
+    if (this.focused) this.focus(this.focused);
 
     if (pace > 0 && !firstPaint) {
       flash(newNodes, "fresh", pace * 1.5);
@@ -310,9 +419,28 @@ export class GraphView {
   }
 }
 
+/**
+ * The graph with each exit fact (room `exit` direction) pointing at a stub of its own room
+ * instead of the direction entity that every room shares. Direction entities left with no
+ * other fact are not drawn.
+ */
+export function withExitStubs(graph) {
+  const stubs = new Map();
+  const edges = graph.edges.map((f) => {
+    if (f.object_kind !== "direction" || !(f.object in EXITS)) return f;
+    const id = `${f.subject}${STUB}${f.object}`;
+    stubs.set(id, { id, kind: "exit", label: EXITS[f.object][0] });
+    return { ...f, object: id, object_kind: "exit", stub: true };
+  });
+  const used = new Set(edges.flatMap((f) => [f.subject, f.object]));
+  const nodes = graph.nodes.filter((n) => n.kind !== "direction" || used.has(n.id));
+  return { ...graph, nodes: [...nodes, ...stubs.values()], edges };
+}
+
 function edgeData(f, step) {
   return {
     id: `f${f.id}`,
+    stub: Boolean(f.stub),
     fact: f.id,
     source: f.subject,
     target: f.object,

@@ -3,7 +3,10 @@
 // relation (north_of, ...) is placed in that direction from the room it is known from; anything
 // else is placed beside its first placed neighbour and relaxed away from crowding.
 
+import { EXITS, STUB } from "./exits.js";
+
 const ROOM_GAP = 210; // distance between adjacent rooms
+const STUB_GAP = 9; // how far an exit stub stands off its room's border
 const NEAR = 80; // distance of a thing from its anchor
 const DIRECTIONS = {
   north_of: [0, -1],
@@ -54,7 +57,7 @@ export function placeNodes(cy, added, remembered) {
     }
     pending = next;
   }
-  relax(cy, cy.collection(todo).filter((n) => n.data("kind") !== "room"));
+  relax(cy, cy.collection(todo).filter((n) => !["room", "exit"].includes(n.data("kind"))));
   added.forEach((node) => remembered.set(node.id(), { ...node.position() }));
 }
 
@@ -65,6 +68,12 @@ function other(edge, node) {
 function spotNear(cy, node, edge, placed) {
   const anchor = other(edge, node);
   const a = anchor.position();
+  if (node.data("kind") === "exit") {
+    // A stub sits on the side of its room that the exit leaves by.
+    const [, dx, dy] = EXITS[node.id().split(STUB).pop()] || ["", 0, -1];
+    const half = { x: anchor.width() / 2 + STUB_GAP, y: anchor.height() / 2 + STUB_GAP };
+    return { x: a.x + dx * half.x, y: a.y + dy * half.y };
+  }
   const direction = DIRECTIONS[edge.data("label")];
   const bothRooms = node.data("kind") === "room" && anchor.data("kind") === "room";
   if (direction && bothRooms) {
