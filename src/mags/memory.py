@@ -626,6 +626,11 @@ class Memory:
         return self._core.config
 
     @property
+    def schema(self) -> RelationSchema:
+        """The relations this memory accepts."""
+        return self._core.schema
+
+    @property
     def now(self) -> float:
         """The time of the latest change (-inf for an empty memory)."""
         return self._core.now

@@ -186,6 +186,25 @@ def test_recall_answers_from_the_graph(client: TestClient) -> None:
     )
 
 
+def test_an_empty_recall_and_a_bad_relation_say_what_to_do_on_the_page(
+    client: TestClient,
+) -> None:
+    sid = new_session(client)["id"]
+    step(client, sid, 2)
+    url = f"/api/sessions/{sid}/recall"
+    tiny = client.post(url, json={"query": "where is the player?", "budget_tokens": 3}).json()
+    assert tiny["text"] == "" and "raise the budget" in tiny["empty_because"]
+    unknown = client.post(url, json={"query": "zebra crossing"}).json()
+    assert "knows no entity" in unknown["empty_because"]
+    found = client.post(url, json={"query": "where is the player?"}).json()
+    assert found["text"] and found["empty_because"] is None
+    added = client.post(
+        f"/api/sessions/{sid}/facts", json={"subject": "a", "relation": "lives_in", "object": "b"}
+    )
+    message = plain_error(added, 422)
+    assert "relation field's list" in message and "Memory.open" not in message
+
+
 def test_text_memory_has_a_belief_graph_but_no_edits(client: TestClient) -> None:
     state = new_session(client, memory="window")
     sid = state["id"]

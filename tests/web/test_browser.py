@@ -102,6 +102,25 @@ def nodes_on_screen(page: Page) -> int:
     return counted
 
 
+EXIT_DIRECTIONS = {"north", "south", "east", "west", "northeast", "northwest", "southeast",
+                   "southwest", "up", "down"}  # fmt: skip
+
+
+def drawn(graph: dict[str, Any]) -> int:
+    """How many nodes the page draws for a Graph payload: each exit is a stub on its room,
+    and a direction entity that only exits use is not drawn (js/graph.js withExitStubs)."""
+    stubs = {
+        (f["subject"], f["object"])
+        for f in graph["edges"]
+        if f["object_kind"] == "direction" and f["object"] in EXIT_DIRECTIONS
+    }
+    used = {f["subject"] for f in graph["edges"]} | {
+        f["object"] for f in graph["edges"] if (f["subject"], f["object"]) not in stubs
+    }
+    kept = [n for n in graph["nodes"] if n["kind"] != "direction" or n["id"] in used]
+    return len(kept) + len(stubs)
+
+
 def api(live_url: str, path: str) -> Any:
     answer = httpx.get(f"{live_url}/api/sessions/{path}", timeout=10)
     assert answer.status_code == 200, answer.text
@@ -113,7 +132,7 @@ def test_play_ten_steps_then_scrub_back_in_time(page: Page, live_url: str) -> No
     first_paint = page.evaluate("window.mags.perf.firstPaintMs")
     assert page.locator("#transcript li").count() == 1
     at_start = nodes_on_screen(page)
-    assert at_start == len(api(live_url, sid)["graph"]["nodes"]) > 0
+    assert at_start == drawn(api(live_url, sid)["graph"]) > 0
     shot(page, "tiny-step-0")
 
     counts = [at_start]
@@ -125,7 +144,7 @@ def test_play_ten_steps_then_scrub_back_in_time(page: Page, live_url: str) -> No
     shot(page, "tiny-step-10")
     state = api(live_url, sid)
     assert state["step"] == 10
-    assert nodes_on_screen(page) == len(state["graph"]["nodes"]) > at_start
+    assert nodes_on_screen(page) == drawn(state["graph"]) > at_start
     assert page.text_content("#status-score") == f"{state['score']}/{state['max_score']}"
 
     # Scrub back: the graph as it was after step 1 has fewer nodes than now.
@@ -133,7 +152,7 @@ def test_play_ten_steps_then_scrub_back_in_time(page: Page, live_url: str) -> No
     page.wait_for_function("document.getElementById('graph').dataset.step === '1'")
     page.wait_for_timeout(400)
     past = api(live_url, f"{sid}/graph?step=1")
-    assert nodes_on_screen(page) == len(past["nodes"]) == counts[1] < counts[-1]
+    assert nodes_on_screen(page) == drawn(past) == counts[1] < counts[-1]
     assert page.is_visible("#viewing") and page.text_content("#viewing-step") == "1"
     assert page.locator("#transcript li.current").get_attribute("data-step") == "1"
     shot(page, "tiny-scrubbed-to-step-1")
@@ -183,7 +202,7 @@ def test_a_moved_slider_is_used_by_the_next_step(page: Page, live_url: str) -> N
     archived = after["steps"][-1]["stats"]["archive"]
     assert archived > 0, "the raised threshold archived nothing in the next step"
     assert int(page.text_content("#status-facts") or "0") < facts_before + 1
-    assert nodes_on_screen(page) == len(after["graph"]["nodes"])
+    assert nodes_on_screen(page) == drawn(after["graph"])
 
     page.click("#config-reset")
     page.wait_for_function("window.mags.state.config.theta_prune === 0.05", timeout=WAIT_MS)
@@ -223,6 +242,7 @@ def test_recall_and_graph_edits(page: Page, live_url: str) -> None:
 
     # Add a fact by hand: a new node appears with its edge.
     nodes = nodes_on_screen(page)
+    page.click("#add-fact-box summary")  # the box is folded until asked for
     page.fill("#add-fact [name=subject]", "golden key")
     page.fill("#add-fact [name=relation]", "in")
     page.fill("#add-fact [name=object]", "bedroom")
@@ -258,7 +278,7 @@ def test_run_plays_to_the_end_over_the_event_stream(page: Page, live_url: str) -
     assert state["won"] and not state["running"]
     assert page.text_content("#status-step") == str(state["step"])
     assert page.locator("#transcript li").count() == state["step"] + 1
-    assert nodes_on_screen(page) == len(state["graph"]["nodes"])
+    assert nodes_on_screen(page) == drawn(state["graph"])
     assert page.is_disabled("#step")
 
 

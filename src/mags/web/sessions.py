@@ -39,7 +39,7 @@ from mags.agents.play import DEFAULT_MAX_STEPS
 from mags.agents.policies import make_policy
 from mags.agents.stepper import AgentStepper, GameOverError, StepRecord
 from mags.config import MemoryConfig
-from mags.core.errors import InvalidInputError, MagsError, NotFoundError
+from mags.core.errors import InvalidInputError, MagsError, NotFoundError, UnknownRelationError
 from mags.core.retrieve import estimate_tokens
 from mags.web.snapshots import BeliefGraph, events_of, fact_of, liquid_graph, step_stats
 from mags.web.views import (
@@ -356,7 +356,14 @@ class Session:
     def add_fact(self, subject: str, relation: str, object: str) -> FactAdded:
         """Add a fact by hand (as evidence now); returns it and the graph after it."""
         liquid = self._editable()
-        [fact_id] = liquid.memory.add([(subject, relation, object)], t=self.now, source="web")
+        try:
+            [fact_id] = liquid.memory.add([(subject, relation, object)], t=self.now, source="web")
+        except UnknownRelationError:
+            # The core's advice (a RelationSchema in Python) means nothing on the page.
+            known = ", ".join(sorted(liquid.memory.schema.relations))
+            raise InvalidInputError(
+                f"unknown relation {relation!r}: pick one from the relation field's list ({known})"
+            ) from None
         graph = self._after_edit()
         fact = next((e for e in graph.edges if e.id == fact_id), None)
         if fact is None:  # archived at once (e.g. a capacity of fewer facts than it holds)
@@ -431,7 +438,21 @@ class Session:
             text=found.text,
             tokens=found.tokens,
             facts=[fact_of(f, self.kinds) for f in found.facts],
+            empty_because=None if found.text else self._why_empty(found.seeds),
         )
+
+    def _why_empty(self, seeds: tuple[str, ...]) -> str:
+        """Why a recall packed nothing: no entity named, none with a current fact, or a
+        budget too small for a single fact line."""
+        liquid = self._editable()
+        if not seeds:
+            return "the memory knows no entity that the question names"
+        if any(liquid.memory.facts_about(name, t=self.now) for name in seeds):
+            return (
+                f"the question names {', '.join(seeds)}, but not one fact line fits in the "
+                "budget: raise the budget"
+            )
+        return f"the memory holds no current fact about {', '.join(seeds)}"
 
     # ------------------------------------------------------------------ closing
     def _close_memory(self) -> None:

@@ -176,6 +176,8 @@ class RecallResult(BaseModel):
     text: str
     tokens: int
     facts: list[Fact]
+    empty_because: str | None = None
+    """Why nothing was recalled (None when something was): said in the page's words."""
 
 
 class FactAdded(BaseModel):

@@ -50,7 +50,9 @@ async function start() {
       showNothing($("details"), $("details-title"), NO_SELECTION);
     },
     onHover: hover,
+    onFocus: focused,
   });
+  window.mags.view = graph;
   chart = new TimelineChart($("charts"), goTo);
   transcript = new Transcript($("transcript"), goTo);
   legend();
@@ -110,7 +112,10 @@ function seedHints() {
 
 function legend() {
   const box = $("legend-nodes");
+  // On a smaller screen the legend starts folded: the graph needs the room.
+  $("legend").open = window.innerWidth >= 1500;
   for (const [kind, k] of Object.entries(KINDS)) {
+    if (kind === "direction") continue; // drawn as exit stubs on their rooms
     const item = document.createElement("span");
     item.innerHTML = `<i class="node ${k.shape}" style="--fill:${k.fill};--stroke:${k.line}"></i>${kind}`;
     box.append(item);
@@ -135,6 +140,15 @@ function wire() {
   $("config-reset").addEventListener("click", resetConfig);
   $("config-file").addEventListener("change", loadConfigFile);
   $("add-fact").addEventListener("submit", addFact);
+  $("find").addEventListener("submit", (e) => {
+    e.preventDefault();
+    find();
+  });
+  $("focus").addEventListener("click", () => {
+    const name = find();
+    if (name) graph.focus(name);
+  });
+  $("unfocus").addEventListener("click", () => graph.focus(null));
   $("open-recall").addEventListener("click", () => {
     $("recall-budget").value = state.config.budget_tokens ?? 600;
     $("recall-dialog").showModal();
@@ -166,6 +180,10 @@ const speed = () => toValue(Number($("speed").value), SPEED);
 // ------------------------------------------------------------------------------ a session
 async function load() {
   const seedText = $("seed").value.trim();
+  if (seedText !== "" && !/^\d+$/.test(seedText)) {
+    toast(`The seed must be a whole number (1-999 to explore; 1001-1020 are the reported ones), not "${seedText}".`);
+    return;
+  }
   const spec = {
     track: $("track").value,
     seed: seedText === "" ? null : Number(seedText),
@@ -174,7 +192,36 @@ async function load() {
     config: params && Object.keys(params.changes()).length ? params.changes() : null,
   };
   const started = performance.now();
+  const option = $("track").selectedOptions[0];
+  const cached = option ? JSON.parse(option.dataset.cached || "[]") : [];
+  const generate = spec.seed != null && !cached.includes(spec.seed);
+  if (generate) generating(spec, started);
   await open(() => api.create(spec), `Loading ${spec.track} seed ${spec.seed ?? "–"}…`, started);
+  if (generate && option) {
+    // Generated once: the next load of this seed is instant.
+    option.dataset.cached = JSON.stringify([...cached, spec.seed]);
+    seedHints();
+  }
+}
+
+// A seed that is not in the world cache is generated first (TextWorld's compiler: seconds on
+// small tracks, up to a minute or two on maze-hard): say so, and count the seconds.
+function generating(spec, started) {
+  const box = $("generating");
+  const tick = () => {
+    const s = Math.round((performance.now() - started) / 1000);
+    box.innerHTML =
+      `<b>Generating ${spec.track} seed ${spec.seed}… ${s} s</b>` +
+      "<small>A seed not in the world cache is made first with TextWorld: a few seconds on small " +
+      "worlds, up to a minute or two on maze-hard. Later loads of it are instant.</small>";
+  };
+  tick();
+  box.hidden = false;
+  clearInterval(generating.timer);
+  generating.timer = setInterval(tick, 1000);
+  const badge = $("status-state");
+  badge.textContent = "generating";
+  badge.dataset.state = "generating";
 }
 
 async function upload() {
@@ -183,8 +230,9 @@ async function upload() {
   $("upload").value = "";
   const game = files.find((f) => /\.(z8|ulx)$/i.test(f.name));
   const meta = files.find((f) => /\.json$/i.test(f.name));
-  if (!game) {
-    toast("Choose the game's .z8 file together with its .json (tw-make writes both).");
+  if (!game || !meta) {
+    const missing = game ? `${game.name} needs its .json` : "No .z8 game file was chosen";
+    toast(`${missing}: choose the .z8 and its .json together in the file picker (tw-make writes both; hold Ctrl or Shift to pick two files).`);
     return;
   }
   const form = new FormData();
@@ -201,6 +249,7 @@ async function open(create, waiting, started) {
     const session = await create();
     if (state.session) api.remove(state.session.id).catch(() => {});
     show(session);
+    clearToast(); // an error from before is no longer true
     await painted();
     perf.firstPaintMs = performance.now() - started;
     $("status-ms").textContent = `first paint ${Math.round(perf.firstPaintMs)} ms`;
@@ -226,7 +275,9 @@ function show(session) {
   document.body.dataset.editable = session.editable ? "1" : "0";
   $("graph-empty").hidden = true;
   $("viewing").hidden = true;
-  $("add-fact").hidden = !session.editable;
+  $("add-fact-box").hidden = !session.editable;
+  $("find").hidden = !session.editable;
+  graph.focus(null);
   $("objective-card").hidden = !session.objective;
   $("objective").textContent = session.objective;
   params?.set(session.config);
@@ -239,6 +290,7 @@ function show(session) {
   state.activeFacts = last ? last.stats.active_facts : session.graph.edges.length;
   timelineRange();
   relations();
+  entities();
   showNothing($("details"), $("details-title"), NO_SELECTION);
   if (!session.editable) {
     $("details").textContent = `The ${session.memory} memory keeps no graph: the transcript and the recall box still work.`;
@@ -292,6 +344,7 @@ function apply(views, ms) {
   state.done = last.done;
   if (state.done) state.running = false;
   if (state.viewStep == null) graph.show(last.graph, events, ms < 60 ? 0 : ms);
+  entities();
   $("status-ms").textContent =
     `memory ${last.memory_ms.toFixed(1)} ms · policy ${last.policy_ms.toFixed(1)} ms`;
   timelineRange();
@@ -547,6 +600,36 @@ async function addFact(e) {
   }
 }
 
+// The find box offers every entity on screen (exit stubs are not entities).
+function entities() {
+  const names = graph.cy.nodes().filter((n) => n.data("kind") !== "exit").map((n) => n.id()).sort();
+  $("entity-list").replaceChildren(...names.slice(0, 1000).map((n) => new Option(n, n)));
+}
+
+/** Centre the graph on what the find box names; returns the entity, or null. */
+function find() {
+  const text = $("find-text").value;
+  const note = $("find-note");
+  const found = graph.find(text);
+  note.classList.toggle("bad", !found.length);
+  if (!text.trim()) {
+    note.textContent = "type a name first";
+    return null;
+  }
+  if (!found.length) {
+    note.textContent = `nothing named "${text.trim()}" on the graph`;
+    return null;
+  }
+  graph.centre(found[0]);
+  note.textContent = found.length > 1 ? `${found[0]} (1 of ${found.length})` : "";
+  return found[0];
+}
+
+function focused(name) {
+  $("unfocus").hidden = name == null;
+  $("focus").hidden = name != null;
+}
+
 function relations() {
   const known = new Set([...graph.relations(), "in", "on", "at", "held_by", "is", "north_of", "south_of", "east_of", "west_of"]);
   $("relations").replaceChildren(...[...known].sort().map((r) => new Option(r, r)));
@@ -596,6 +679,11 @@ async function selfcheck() {
 function busy(on, text) {
   $("load").disabled = on;
   $("load").textContent = on ? "Loading…" : "Load world";
+  if (!on) {
+    clearInterval(generating.timer);
+    $("generating").hidden = true;
+    statusLine();
+  }
   if (on && text && !state.session) {
     $("graph-empty").querySelector(".big").textContent = text;
   }
@@ -607,6 +695,11 @@ function toast(text) {
   t.hidden = false;
   clearTimeout(toast.timer);
   toast.timer = setTimeout(() => (t.hidden = true), 6000);
+}
+
+function clearToast() {
+  clearTimeout(toast.timer);
+  $("toast").hidden = true;
 }
 
 // Resolves once the browser has drawn what was just changed.

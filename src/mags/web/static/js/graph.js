@@ -61,6 +61,9 @@ function style() {
         "text-margin-y": 0,
         "font-size": 14,
         "font-weight": 600,
+        // Zoomed out, names grow (see legible) and wrap within the gap between two rooms.
+        "text-wrap": "wrap",
+        "text-max-width": 180,
         "text-background-opacity": 0,
         color: "#1e3a8a",
         "border-width": 2,
@@ -89,8 +92,7 @@ function style() {
       },
     },
     { selector: "edge[?stub]", style: { "target-arrow-shape": "none", label: "", width: 1.5, "curve-style": "straight" } },
-    { selector: ".faded", style: { opacity: 0.08, "text-opacity": 0 } },
-    { selector: "node.found", style: { "overlay-color": "#2563eb", "overlay-opacity": 0.25, "overlay-padding": 10 } },
+
     {
       selector: "edge",
       style: {
@@ -134,6 +136,9 @@ function style() {
     { selector: ".recalled", style: { "underlay-color": "#facc15", "underlay-opacity": 0.55, "underlay-padding": 6 } },
     { selector: "edge:selected", style: { "line-color": "#0f172a", "target-arrow-color": "#0f172a", opacity: 1 } },
     { selector: "node:selected", style: { "border-width": 3, "border-color": "#0f172a" } },
+    { selector: "node.found", style: { "overlay-color": "#2563eb", "overlay-opacity": 0.25, "overlay-padding": 10 } },
+    // Last, so that it wins over the strength-mapped opacity of edges.
+    { selector: ".faded", style: { opacity: 0.08, "text-opacity": 0 } },
   ];
   for (const [kind, k] of Object.entries(KINDS)) {
     rules.splice(1, 0, {
@@ -146,7 +151,7 @@ function style() {
 
 /** The Cytoscape view of the memory graph, updated in place. */
 export class GraphView {
-  constructor(container, { onFact, onNode, onBackground, onHover }) {
+  constructor(container, { onFact, onNode, onBackground, onHover, onFocus = () => {} }) {
     this.container = container;
     this.positions = new Map(); // every node ever shown: where it was, so it comes back there
     this.cy = cytoscape({
@@ -156,7 +161,7 @@ export class GraphView {
       minZoom: 0.08,
       maxZoom: 3,
       // The default moved 12 wheel notches from zoom 0.19 to 0.29 only.
-      wheelSensitivity: 2.5,
+      wheelSensitivity: 3,
       boxSelectionEnabled: false,
       textureOnViewport: true,
       hideEdgesOnViewport: false,
@@ -182,6 +187,7 @@ export class GraphView {
       });
     });
     this.focused = null;
+    this.onFocus = onFocus;
   }
 
   /**
@@ -241,6 +247,7 @@ export class GraphView {
       this.focused = name;
     }
     this.container.dataset.focus = this.focused ?? "";
+    this.onFocus(this.focused);
     return this.focused;
   }
 

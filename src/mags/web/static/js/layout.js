@@ -24,23 +24,33 @@ const DIRECTIONS = {
  */
 export function placeNodes(cy, added, remembered) {
   const placed = new Set(cy.nodes().not(added).map((n) => n.id()));
-  const todo = [];
+  const rooms = [];
+  const rest = [];
   added.forEach((node) => {
     const known = remembered.get(node.id());
     if (known) {
       node.position({ ...known });
       placed.add(node.id());
     } else {
-      todo.push(node);
+      (node.data("kind") === "room" ? rooms : rest).push(node);
     }
   });
-  // Breadth first from what is placed, so each node has an anchor when its turn comes.
+  // The map first: rooms laid out by their map links before the things in them take room
+  // (things placed first pushed a neighbouring room off its spot, and the grid broke up).
+  placeAll(cy, rooms, placed, true);
+  placeAll(cy, rest, placed, false);
+  relax(cy, cy.collection(rest).filter((n) => n.data("kind") !== "exit"));
+  added.forEach((node) => remembered.set(node.id(), { ...node.position() }));
+}
+
+// Breadth first from what is placed, so each node has an anchor when its turn comes.
+function placeAll(cy, todo, placed, roomsOnly) {
   let pending = todo;
   while (pending.length) {
     const next = [];
     let progress = false;
     for (const node of pending) {
-      const anchorEdge = node.connectedEdges().filter((e) => placed.has(other(e, node).id()))[0];
+      const anchorEdge = anchorOf(node, placed, roomsOnly);
       if (!anchorEdge && placed.size > 0) {
         next.push(node);
         continue;
@@ -57,8 +67,15 @@ export function placeNodes(cy, added, remembered) {
     }
     pending = next;
   }
-  relax(cy, cy.collection(todo).filter((n) => !["room", "exit"].includes(n.data("kind"))));
-  added.forEach((node) => remembered.set(node.id(), { ...node.position() }));
+}
+
+// A room hangs on a placed room it has a map link with; anything else on its first placed
+// neighbour.
+function anchorOf(node, placed, roomsOnly) {
+  const edges = node.connectedEdges().filter((e) => placed.has(other(e, node).id()));
+  if (!roomsOnly) return edges[0];
+  const rooms = edges.filter((e) => other(e, node).data("kind") === "room");
+  return rooms.filter((e) => DIRECTIONS[e.data("label")])[0] || rooms[0];
 }
 
 function other(edge, node) {
@@ -80,7 +97,7 @@ function spotNear(cy, node, edge, placed) {
     // relation(subject, object): the subject lies in that direction from the object.
     const sign = edge.source().same(node) ? 1 : -1;
     const want = { x: a.x + sign * direction[0] * ROOM_GAP, y: a.y + sign * direction[1] * ROOM_GAP };
-    if (clearance(cy, want, placed) > ROOM_GAP / 2) return want;
+    if (clearance(cy, want, placed, "room") > ROOM_GAP / 2) return want;
   }
   const radius = node.data("kind") === "room" ? ROOM_GAP : NEAR;
   return bestOnRing(cy, a, radius, placed, hash(node.id()));
@@ -111,10 +128,10 @@ function bestOnRing(cy, centre, radius, placed, seed) {
   return best;
 }
 
-function clearance(cy, p, placed) {
+function clearance(cy, p, placed, kind = null) {
   let nearest = Infinity;
   cy.nodes().forEach((n) => {
-    if (!placed.has(n.id())) return;
+    if (!placed.has(n.id()) || (kind && n.data("kind") !== kind)) return;
     const q = n.position();
     nearest = Math.min(nearest, Math.hypot(p.x - q.x, p.y - q.y));
   });

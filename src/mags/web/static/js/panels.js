@@ -14,7 +14,7 @@ export function showRecall(box, result, budget) {
     el("b", "tokens", `${result.tokens} tokens`),
     ` of a ${budget}-token budget · ${result.facts.length} fact${result.facts.length === 1 ? "" : "s"}`,
   );
-  const text = el("pre", "recall-text", result.text || "(nothing: no entity of the query is known)");
+  const text = el("pre", "recall-text", result.text || `(nothing: ${result.empty_because ?? "nothing matched"})`);
   const facts = el("ul", "history");
   for (const f of result.facts) {
     facts.append(el("li", null, `${f.subject} ${f.relation} ${f.object}  ·  s=${f.strength.toFixed(2)}`));
