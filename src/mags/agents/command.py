@@ -213,14 +213,18 @@ def _play(
 
 def result_table(result: PlayResult) -> Table:
     """A two-column table of a game's result."""
-    table = Table(title=f"{result.track} seed {result.seed}: {result.policy} + {result.memory}")
+    table = Table(
+        title=f"{result.track} seed {result.seed}: {result.policy} + {result.memory}",
+        # The game's own "in N turns" counts its opening as a turn: one more than commands.
+        caption="commands: what the agent sent; the game's turn count adds its opening turn",
+    )
     table.add_column("")
     table.add_column("", justify="right")
     verdict = "won" if result.won else "lost" if result.lost else "not finished"
     rows = [
         ("result", verdict),
         ("score", f"{result.score}/{result.max_score} ({result.normalized_score:.2f})"),
-        ("steps / walkthrough", f"{result.steps} / {result.walkthrough_steps}"),
+        ("commands / walkthrough's", f"{result.steps} / {result.walkthrough_steps}"),
         ("dead-end revisits", str(result.dead_end_revisits)),
         ("active facts", str(result.active_facts)),
         ("memory ms / step", f"{result.memory_ms_per_step:.2f}"),
