@@ -390,6 +390,7 @@ async function step() {
   const started = performance.now();
   try {
     const answer = await api.step(state.session.id, 1);
+    clearToast();
     if (state.viewStep != null) leavePast();
     apply(answer.steps, 700);
     await painted();
@@ -575,6 +576,7 @@ function selectNode(name) {
 async function edit(request, events, factId) {
   try {
     const answer = await request();
+    clearToast();
     if (state.viewStep != null) leavePast();
     state.liveGraph = answer.graph;
     state.activeFacts = answer.graph.edges.length;
