@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
@@ -150,6 +151,7 @@ class Memory:
         self._search = self._index(core)
         # The latest time this process's own calls gave (never behind the memory at open).
         self._own_t = core.now
+        self._stale = False  # RAM holds a failed write's changes until it is read again
 
     @classmethod
     def open(
@@ -226,6 +228,8 @@ class Memory:
                     return operation(t)
                 finally:
                     self._core.take_changes()
+            if self._stale:
+                self._reload()  # a failed write could not be undone then: now it is
             changed_ram = False  # validation errors and a refused turn change nothing
             try:
                 with self._store.turn() as news:
@@ -244,7 +248,9 @@ class Memory:
                     self._store.write(changes)
             except BaseException:
                 if changed_ram:
-                    self._reload()  # back to what the store holds
+                    self._stale = True
+                    with contextlib.suppress(MagsError):  # the store may be down: next time
+                        self._reload()  # back to what the store holds
                 raise
             self._indexed(self._search, changes.episodes)
             self._own_t = max(self._own_t, given)
@@ -266,12 +272,16 @@ class Memory:
         self._search.close()
         self._search = self._index(fresh)
         self._own_t = min(self._own_t, fresh.now)
+        self._stale = False
 
     def refresh(self) -> None:
         """Read what writers committed since the last read (incremental: only the rows
         they wrote). A writer catches up by itself at each write; a reader calls this."""
         with self._lock:
-            self._absorb(self._store.catch_up())
+            if self._stale:
+                self._reload()
+            else:
+                self._absorb(self._store.catch_up())
 
     # -------------------------------------------------------------------- writes
     def add(

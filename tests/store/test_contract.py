@@ -237,3 +237,25 @@ def test_postgres_migrations_and_bad_urls(postgres: TemporaryCluster) -> None:
         Memory.open("postgresql://mags:secret@/postgres?host=/nonexistent")
     except StoreError as exc:
         assert "secret" not in str(exc)  # a password never reaches an error message
+
+
+def test_a_dropped_postgres_connection_fails_one_call_and_loses_nothing(
+    postgres: TemporaryCluster,
+) -> None:
+    import psycopg
+
+    url = postgres.url("dropped")
+    memory = Memory.open(url)
+    memory.add([("cat", "in", "hall")], t=0)
+    with psycopg.connect(postgres.url(), autocommit=True) as admin:  # a restart, a failover
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE pid <> pg_backend_pid() AND datname = 'postgres'"
+        )
+    with pytest.raises(StoreError, match="cannot write memory 'dropped'"):
+        memory.add([("cat", "in", "garden")], t=1)
+    memory.add([("dog", "in", "garden")], t=2)  # reconnected: the next call goes through
+    assert memory.where_is("cat", t=3).object == "hall"  # the failed call left nothing
+    again = Memory.open(url, read_only=True)
+    assert again.where_is("dog", t=3).object == "garden"
+    assert [f.object for f in again.history("cat")] == ["hall"]

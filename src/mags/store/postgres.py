@@ -151,18 +151,28 @@ class PostgresStore:
         self._in_turn = False
         self._staged: set[str] = set()  # this connection's staging tables
         self._where = f"memory {self.memory!r} at {describe(self.url)}"
-        try:
-            self._db = psycopg.connect(self.url, autocommit=True)
-        except psycopg.Error as exc:
-            raise StoreError(
-                f"cannot connect to PostgreSQL at {describe(self.url)}: {str(exc).strip()}; "
-                "check that the server runs and the URL (user, host, database) is right"
-            ) from None
+        self._db = self._connect()
         try:
             self._open()
         except BaseException:
             self._db.close()
             raise
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        try:
+            return psycopg.connect(self.url, autocommit=True)
+        except psycopg.Error as exc:
+            raise StoreError(
+                f"cannot connect to PostgreSQL at {describe(self.url)}: {str(exc).strip()}; "
+                "check that the server runs and the URL (user, host, database) is right"
+            ) from None
+
+    def _alive(self) -> None:
+        """Reconnect when the server dropped the connection (a restart, a failover): the
+        call that met the broken connection failed; the next one goes through."""
+        if self._db.broken or self._db.closed:
+            self._db = self._connect()
+            self._staged.clear()  # temporary tables went with the old session
 
     def _q(self, text: str) -> sql.Composed:
         """A statement with ``{s}`` standing for this memory's schema."""
@@ -250,6 +260,7 @@ class PostgresStore:
         return state
 
     def _snapshot(self, since: int | None) -> StoredState:
+        self._alive()
         try:
             with self._db.transaction():
                 self._db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -274,6 +285,7 @@ class PostgresStore:
         if self.read_only:
             raise StoreError(f"{self._where} was opened read-only; open it without read_only")
         seen = self._seen
+        self._alive()
         try:
             with self._db.transaction():  # rolled back if anything inside raises
                 commit = self._commit(lock=True)
