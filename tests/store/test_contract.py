@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -33,24 +33,26 @@ def kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def target(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Target]:
+def _target(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Target:
     if kind == "memory":
-        yield lambda user: None
-    elif kind == "sqlite":
-        yield lambda user: str(tmp_path / f"{user}.db")
-    else:
-        cluster: TemporaryCluster = request.getfixturevalue("postgres")
-        test = request.node.name.replace("[", "-").rstrip("]")
-        yield lambda user: cluster.url(f"{test}-{user}")
+        return lambda user: None
+    if kind == "sqlite":
+        return lambda user: str(tmp_path / f"{user}.db")
+    cluster: TemporaryCluster = request.getfixturevalue("postgres")
+    test = request.node.name.replace("[", "-").rstrip("]")
+    return lambda user: cluster.url(f"{test}-{user}")
 
 
 @pytest.fixture
-def stored(kind: str, target: Target) -> Iterator[Target]:
+def target(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Target:
+    """Every store: what `Memory.open` takes for a user's memory."""
+    return _target(kind, tmp_path, request)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def stored(request: pytest.FixtureRequest, tmp_path: Path) -> Target:
     """Only the stores that outlive the process."""
-    if kind == "memory":
-        pytest.skip("an in-memory memory ends with its process")
-    yield target
+    return _target(str(request.param), tmp_path, request)
 
 
 def _script(memory: Memory) -> None:
