@@ -25,6 +25,7 @@ from mags.core.errors import SchemaVersionError, StoreError
 from mags.core.graph import ChangeSet
 from mags.core.model import Event, FactRecord
 from mags.store.base import Retention, StoredState
+from mags.store.commits import CommitStore
 from mags.store.rows import (
     ACTIVE,
     CLOSED_AT,
@@ -128,7 +129,7 @@ def describe(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-class PostgresStore:
+class PostgresStore(CommitStore):
     """One memory in a PostgreSQL database (see the module's docstring).
 
     Example
@@ -151,6 +152,7 @@ class PostgresStore:
         self._in_turn = False
         self._staged: set[str] = set()  # this connection's staging tables
         self._where = f"memory {self.memory!r} at {describe(self.url)}"
+        self._errors = (psycopg.Error,)
         self._db = self._connect()
         try:
             self._open()
@@ -271,14 +273,6 @@ class PostgresStore:
         self._seen = commit
         return state
 
-    def load(self) -> StoredState:
-        """Every entity and episode, the active facts, and the counters."""
-        return self._snapshot(None)
-
-    def catch_up(self) -> StoredState:
-        """Rows other writers committed since this store's last read."""
-        return self._snapshot(self._seen)
-
     @contextmanager
     def turn(self) -> Iterator[StoredState]:
         """This process's write turn on this memory (a row lock other writers wait for)."""
@@ -304,21 +298,6 @@ class PostgresStore:
             raise
 
     # ------------------------------------------------------------------- writing
-    def write(self, changes: ChangeSet) -> None:
-        """Persist one call's changes as one commit (inside a turn, or a turn of its own)."""
-        if self.read_only:
-            raise StoreError(f"{self._where} was opened read-only; open it without read_only")
-        if not changes:
-            return
-        if not self._in_turn:
-            with self.turn():
-                self.write(changes)
-            return
-        try:
-            self._write(changes)
-        except psycopg.Error as exc:
-            raise StoreError(f"cannot write {self._where}: {str(exc).strip()}") from exc
-
     def _upsert(self, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
         """Insert or replace rows by id. Many rows go by COPY into a staging table (emptied
         at commit) and one INSERT ... ON CONFLICT: for a 1,000-fact call that is 1.5x the

@@ -20,6 +20,7 @@ from mags.core.errors import SchemaVersionError, StoreError
 from mags.core.graph import ChangeSet
 from mags.core.model import Event, FactRecord
 from mags.store.base import Retention, StoredState
+from mags.store.commits import CommitStore
 from mags.store.rows import (
     ACTIVE,
     CLOSED_AT,
@@ -117,7 +118,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class SQLiteStore:
+class SQLiteStore(CommitStore):
     """A memory in one SQLite file; several processes may write it, taking turns.
 
     Example
@@ -134,6 +135,8 @@ class SQLiteStore:
         self, path: str | Path, *, read_only: bool = False, retention: Retention | None = None
     ) -> None:
         self.path = Path(path)
+        self._where = str(self.path)
+        self._errors = (sqlite3.Error,)
         self.read_only = read_only
         self.retention = retention or Retention()
         self._seen = 0  # the last commit this store has read
@@ -246,14 +249,6 @@ class SQLiteStore:
         self._seen = commit
         return state
 
-    def load(self) -> StoredState:
-        """Every entity and episode, the active facts, and the counters."""
-        return self._snapshot(None)
-
-    def catch_up(self) -> StoredState:
-        """Rows other writers committed since this store's last read."""
-        return self._snapshot(self._seen)
-
     @contextmanager
     def turn(self) -> Iterator[StoredState]:
         """This process's write turn: ``BEGIN IMMEDIATE`` waits for other writers' turns."""
@@ -285,21 +280,6 @@ class SQLiteStore:
             self._in_turn = False
 
     # ------------------------------------------------------------------- writing
-    def write(self, changes: ChangeSet) -> None:
-        """Persist one call's changes as one commit (inside a turn, or a turn of its own)."""
-        if self.read_only:
-            raise StoreError(f"{self.path} was opened read-only; open it without read_only")
-        if not changes:
-            return
-        if not self._in_turn:
-            with self.turn():
-                self._write(changes)
-            return
-        try:
-            self._write(changes)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot write {self.path}: {exc}") from exc
-
     def _write(self, changes: ChangeSet) -> None:
         db = self._db
         commit = self._seen + 1
