@@ -30,7 +30,7 @@ SIDE = 10  # a SIDE x SIDE grid of rooms
 DIRECTIONS = (("north", -1, 0), ("south", 1, 0), ("east", 0, 1), ("west", 0, -1))
 
 
-def grid_world(side: int = SIDE) -> dict[str, Any]:
+def grid_world(side: int = SIDE, name: str = "room") -> dict[str, Any]:
     """A Graph payload of a side x side maze of rooms: map links, an exit per open side,
     a thing and a container in every room (what a big TextWorld map gives the memory)."""
     nodes: list[dict[str, str]] = [{"id": d, "kind": "direction"} for d, _, _ in DIRECTIONS]
@@ -45,15 +45,15 @@ def grid_world(side: int = SIDE) -> dict[str, Any]:
 
     for r in range(side):
         for c in range(side):
-            room = f"room {r}-{c}"
+            room = f"{name} {r}-{c}"
             nodes.append({"id": room, "kind": "room"})
             for direction, dr, dc in DIRECTIONS:
                 if 0 <= r + dr < side and 0 <= c + dc < side:
                     fact(room, "exit", direction, ("room", "direction"))
             if c + 1 < side:
-                fact(f"room {r}-{c + 1}", "east_of", room, ("room", "room"))
+                fact(f"{name} {r}-{c + 1}", "east_of", room, ("room", "room"))
             if r + 1 < side:
-                fact(f"room {r + 1}-{c}", "south_of", room, ("room", "room"))
+                fact(f"{name} {r + 1}-{c}", "south_of", room, ("room", "room"))
             nodes += [
                 {"id": f"box {r}-{c}", "kind": "container"},
                 {"id": f"coin {r}-{c}", "kind": "thing"},
@@ -99,6 +99,27 @@ def test_a_hundred_room_map_stays_legible(page: Page, live_url: str) -> None:  #
     assert seen["hubs"] == 0 and seen["exits"] == exits  # stubs, not four shared hub nodes
     assert seen["minLabelPx"] >= 11.5, seen  # every room's name readable at the fitted zoom
     page.locator(".stage").screenshot(path=DOCS_IMG / "web-large-world.png")
+
+    assert page.get_attribute("#graph", "data-room-labels") == "100"  # room for every name
+
+    # Long names zoomed out would overlap: they give way to the rooms with the most facts.
+    show_world(page, grid_world(name="long gallery of mirrors"))
+    page.evaluate("magsGraph.zoom({level: 0.15, renderedPosition: {x: 300, y: 300}})")
+    page.wait_for_timeout(200)
+    labels = page.evaluate(
+        """() => {
+          const rooms = magsGraph.nodes("[kind = 'room']").not('.quiet');
+          const boxes = rooms.map(n => n.renderedBoundingBox(
+            {includeNodes: false, includeEdges: false, includeLabels: true}));
+          let overlaps = 0;
+          boxes.forEach((a, i) => boxes.slice(i + 1).forEach(b => {
+            if (a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2) overlaps++;
+          }));
+          return {shown: rooms.length, overlaps};
+        }"""
+    )
+    assert 0 < labels["shown"] < 100 and labels["overlaps"] == 0, labels
+    show_world(page, world)
 
     # The wheel covers a useful range: eight notches zoom in more than twofold.
     box = page.locator("#graph").bounding_box()

@@ -137,6 +137,7 @@ function style() {
     { selector: "edge:selected", style: { "line-color": "#0f172a", "target-arrow-color": "#0f172a", opacity: 1 } },
     { selector: "node:selected", style: { "border-width": 3, "border-color": "#0f172a" } },
     { selector: "node.found", style: { "overlay-color": "#2563eb", "overlay-opacity": 0.25, "overlay-padding": 10 } },
+    { selector: "node.quiet", style: { "text-opacity": 0 } },
     // Last, so that it wins over the strength-mapped opacity of edges.
     { selector: ".faded", style: { opacity: 0.08, "text-opacity": 0 } },
   ];
@@ -198,13 +199,32 @@ export class GraphView {
   legible() {
     const z = this.cy.zoom();
     const size = Math.min(ROOM_FONT_MAX, Math.max(ROOM_FONT, ROOM_LABEL_PX / z));
+    const rooms = this.cy.nodes("[kind = 'room']").not(".leaving");
     this.cy.batch(() => {
-      this.cy.nodes("[kind = 'room']").style({
-        "font-size": size,
-        "text-background-opacity": size > ROOM_FONT ? 0.75 : 0,
+      rooms.style({ "font-size": size, "text-background-opacity": size > ROOM_FONT ? 0.75 : 0 });
+    });
+    this.declutter(rooms);
+    this.container.dataset.zoom = z.toFixed(3);
+  }
+
+  /**
+   * Where room names would overlap (a dense map zoomed out), keep the names of the rooms
+   * with the most facts and quiet the rest: a readable subset rather than a smear. The
+   * quiet ones come back as the view zooms in.
+   */
+  declutter(rooms) {
+    const shown = [];
+    const overlaps = (a, b) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+    const ranked = rooms.sort((a, b) => b.degree() - a.degree() || (a.id() < b.id() ? -1 : 1));
+    this.cy.batch(() => {
+      ranked.forEach((room) => {
+        const box = room.renderedBoundingBox({ includeNodes: false, includeEdges: false, includeLabels: true });
+        const free = !shown.some((other) => overlaps(box, other));
+        room.toggleClass("quiet", !free);
+        if (free) shown.push(box);
       });
     });
-    this.container.dataset.zoom = z.toFixed(3);
+    this.container.dataset.roomLabels = String(shown.length);
   }
 
   /** Entities whose name matches `text` (case-insensitive): exact first, then prefixes,
