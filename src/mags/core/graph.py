@@ -355,7 +355,8 @@ class LiquidGraph:
         for fact in sorted(facts, key=lambda f: f.id):
             old_fact = self.facts.get(fact.id)
             if old_fact is not None and fact.id in self.active:
-                self.deactivate(old_fact, fact.valid_to or fact.archived_t or self.now)
+                closed = fact.valid_to if fact.valid_to is not None else fact.archived_t
+                self.deactivate(old_fact, self.now if closed is None else closed)
             self.facts.pop(fact.id, None)
             self.next_fact_id = max(self.next_fact_id, fact.id + 1)
             self.next_batch = max(self.next_batch, fact.batch + 1)
