@@ -11,6 +11,7 @@ catches up with only what is newer. psycopg 3, the PostgreSQL adapter for Python
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
@@ -347,26 +348,38 @@ class PostgresStore(CommitStore):
 
     def _write(self, changes: ChangeSet) -> None:
         commit = self._seen + 1
-        self._db.execute(
-            self._q("UPDATE {s}.meta SET value = %s WHERE key = 'commit'"), (str(commit),)
-        )
-        self._upsert(
-            "entities", ENTITY_COLUMNS, [(*entity_out(e), commit) for e in changes.entities]
-        )
-        self._upsert("facts", FACT_COLUMNS, [(*fact_out(f), commit) for f in changes.facts])
-        self._upsert(
-            "episodes", EPISODE_COLUMNS, [(*episode_out(e), commit) for e in changes.episodes]
-        )
-        if changes.events:
-            with (
-                self._db.cursor() as cursor,
-                cursor.copy(self._q(f"COPY {{s}}.events ({EVENT_COLUMNS}) FROM STDIN")) as copy,
-            ):
-                for event in changes.events:
-                    copy.write_row(event_out(event))
-            if not self.retention.keeps_everything:
-                self._retain(changes.events[-1])
+        rows = {
+            "entities": [(*entity_out(e), commit) for e in changes.entities],
+            "facts": [(*fact_out(f), commit) for f in changes.facts],
+            "episodes": [(*episode_out(e), commit) for e in changes.episodes],
+        }
+        small = max(map(len, rows.values())) < COPY_FROM_ROWS
+        # A call of a few rows is a handful of statements: sent as one pipeline, they cost
+        # one round trip instead of one each (COPY, for large calls, cannot be pipelined).
+        with self._db.pipeline() if small else contextlib.nullcontext():
+            self._db.execute(
+                self._q("UPDATE {s}.meta SET value = %s WHERE key = 'commit'"), (str(commit),)
+            )
+            self._upsert("entities", ENTITY_COLUMNS, rows["entities"])
+            self._upsert("facts", FACT_COLUMNS, rows["facts"])
+            self._upsert("episodes", EPISODE_COLUMNS, rows["episodes"])
+            if changes.events:
+                self._insert_events(changes.events, copy=not small)
+                if not self.retention.keeps_everything:
+                    self._retain(changes.events[-1])
         self._seen = commit
+
+    def _insert_events(self, events: list[Event], *, copy: bool) -> None:
+        columns = self._q(f"{{s}}.events ({EVENT_COLUMNS})")
+        with self._db.cursor() as cursor:
+            if not copy:
+                marks = sql.SQL(", ").join(sql.Placeholder() * 6)
+                insert = sql.SQL("INSERT INTO {} VALUES ({})").format(columns, marks)
+                cursor.executemany(insert, [event_out(e) for e in events])
+                return
+            with cursor.copy(sql.SQL("COPY {} FROM STDIN").format(columns)) as stream:
+                for event in events:
+                    stream.write_row(event_out(event))
 
     def _retain(self, last: Event) -> None:
         keep = self.retention
