@@ -44,3 +44,7 @@ def test_two_proxies_share_one_database(postgres: TemporaryCluster) -> None:
         assert users == ["alice", "bob"]
         facts = httpx.get(f"{first}/admin/users/bob/facts", headers=headers).json()["facts"]
         assert not any("Berlin" in str(f) for f in facts)
+        erased = httpx.delete(f"{second}/admin/users/bob", headers=headers)
+        assert erased.status_code in (200, 204), erased.text
+        users = httpx.get(f"{first}/admin/users", headers=headers).json()["users"]
+        assert users == ["alice"]  # erased for both proxies: the database is the one record

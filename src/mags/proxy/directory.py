@@ -184,11 +184,14 @@ class PostgresDirectory:
         return [r[0] for r in self._db.execute("SELECT name FROM mags_users ORDER BY name")]
 
     def delete(self, user: str) -> bool:
+        from psycopg import sql
+
         from mags.store.postgres import schema_name
 
+        drop = sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema_name(user)))
         with self._db.transaction():
             gone = self._db.execute("DELETE FROM mags_users WHERE name = %s", (user,)).rowcount
-            self._db.execute(f'DROP SCHEMA IF EXISTS "{schema_name(user)}" CASCADE')
+            self._db.execute(drop)
         return bool(gone)
 
     def mark(self, user: str) -> int:

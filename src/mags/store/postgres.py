@@ -430,10 +430,6 @@ class PostgresStore(CommitStore):
         events = self._db.execute(self._q("SELECT COUNT(*) FROM {s}.events")).fetchone()
         return {"facts": int(facts[0]) if facts else 0, "events": int(events[0]) if events else 0}
 
-    def drop(self) -> None:
-        """Delete this memory and everything in it."""
-        self._db.execute(self._q("DROP SCHEMA IF EXISTS {s} CASCADE"))
-
     def close(self) -> None:
         """Close the connection."""
         self._db.close()
