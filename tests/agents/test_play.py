@@ -171,10 +171,16 @@ def test_play_with_noisy_extraction_records_the_regime(
     world_cache: WorldCache, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = ["play", "tiny", "--seed", "1", "--json", "--quiet", "--cache", str(world_cache.root)]
-    assert main([*args, "--noise", "drop=1", "--noise-seed", "3"]) == 0
+    assert main([*args, "--noise", "drop=1,outcomes=noisy", "--noise-seed", "3"]) == 0
     row = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert row["noise"] == "drop=1,false=0,swap=0,seed=3"
     # Every fact dropped: the planner has nothing to act on and cannot win.
     assert not row["won"] and row["active_facts"] == 0
+    # Only what views show dropped: the agent's own outcomes (where it is, where its
+    # moves led, its task) are still believed.
+    assert main([*args, "--noise", "drop=1", "--noise-seed", "3"]) == 0
+    row = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert row["noise"] == "drop=1,false=0,swap=0,outcomes=certain,seed=3"
+    assert row["active_facts"] > 0
     assert main([*args, "--noise", "flip=1"]) == 2
     assert "--noise" in capsys.readouterr().err

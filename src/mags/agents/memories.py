@@ -75,14 +75,16 @@ RAG_STEPS = 4
 
 @dataclass(frozen=True)
 class Belief:
-    """One believed fact: ``subject --relation--> object`` with its qualifiers, and the id
-    of the memory's fact behind it (None for memories without fact ids)."""
+    """One believed fact: ``subject --relation--> object`` with its qualifiers, the id of
+    the memory's fact behind it (None for memories without fact ids) and its strength now
+    (1.0 for memories without strengths: they believe everything alike)."""
 
     subject: str
     relation: str
     object: str
     qualifiers: Mapping[str, Any]
     fact_id: int | None = None
+    strength: float = 1.0
 
 
 class AgentMemory(Protocol):
@@ -107,6 +109,12 @@ class AgentMemory(Protocol):
         """The policy acted on these facts, and, of the context this memory gave it since
         the last call, on what its ``command`` names (all of it when no command is given):
         reinforce them. Memories that do not weigh facts ignore it."""
+        ...
+
+    def refute(self, negations: Sequence[Negation], t: float) -> None:
+        """Certain negative evidence from the game itself (the policy expected a thing or
+        an exit here and the game's commands show none): no belief matching one of
+        ``negations`` holds any more."""
         ...
 
     def size(self) -> int:
@@ -196,9 +204,15 @@ class LiquidMemory:
         # evidenced one is taken, as a reader of the graph would.
         facts = sorted(self.memory.snapshot(t)["facts"], key=lambda f: -f["strength"])
         return [
-            Belief(f["subject"], f["relation"], f["object"], f["qualifiers"], f["id"])
+            Belief(
+                f["subject"], f["relation"], f["object"], f["qualifiers"], f["id"], f["strength"]
+            )
             for f in facts
         ]
+
+    def refute(self, negations: Sequence[Negation], t: float) -> None:
+        for n in negations:
+            self.memory.negate(n.relation, t=t, subject=n.subject, object=n.object)
 
     def context(self, query: str, t: float, budget_tokens: int) -> str:
         recall = self.memory.recall(query, t=t, budget_tokens=budget_tokens, sources=("facts",))
@@ -308,6 +322,12 @@ class StepMemory:
 
     def beliefs(self, t: float) -> list[Belief]:
         return _latest_first([b for _, bs in self.steps for b in bs] + self.current)
+
+    def refute(self, negations: Sequence[Negation], t: float) -> None:
+        # What the kept steps said stays as it was read; what they said that is refuted
+        # is no longer believed (a later step may say it again).
+        for _, beliefs in (*self.steps, ("", self.current)):
+            beliefs[:] = [b for b in beliefs if not any(_matches(n, b) for n in negations)]
 
     def context(self, query: str, t: float, budget_tokens: int) -> str:
         transcript = "\n\n".join(text for text, _ in self.steps)
@@ -433,6 +453,11 @@ class FactStoreMemory:
     def use(self, fact_ids: Sequence[int], t: float, command: str | None = None) -> None:
         pass  # the probes' baselines keep every fact alike
 
+    def refute(self, negations: Sequence[Negation], t: float) -> None:
+        for key, belief in list(self.facts.items()):
+            if any(_matches(n, belief) for n in negations):
+                del self.facts[key]
+
     def size(self) -> int:
         return len(self.facts)
 
@@ -521,6 +546,10 @@ class LatestSlotMemory:
             victims = list(self.facts)
             self._drop(victims[0] if self.evict == "lru" else self._rng.choice(victims))
 
+    def refute(self, negations: Sequence[Negation], t: float) -> None:
+        for negation in negations:
+            self._negate(negation, set())
+
     def _negate(self, negation: Negation, asserted: set[tuple[str, str, str]]) -> None:
         relation = None
         if negation.relation is not None:
@@ -565,6 +594,15 @@ class LatestSlotMemory:
     def close(self) -> None:
         self.facts.clear()
         self.slots.clear()
+
+
+def _matches(negation: Negation, belief: Belief) -> bool:
+    """Whether a negation's pattern (None: any) covers a belief, names compared by key."""
+    return (
+        negation.relation in (None, belief.relation)
+        and (negation.subject is None or name_key(negation.subject) == name_key(belief.subject))
+        and (negation.object is None or name_key(negation.object) == name_key(belief.object))
+    )
 
 
 def _latest_first(beliefs: Sequence[Belief]) -> list[Belief]:

@@ -39,6 +39,9 @@ STUCK_REPEATS = 3
 LOOP_MOVES = 6
 """Moves back and forth between two rooms this many times in a row are a loop."""
 KEY_CHAIN = 3
+RECIPE_READS = 6
+"""The most times the cookbook is read while the recipe is in doubt (then the strongest
+reading is followed)."""
 """How many locks deep a key is fetched (a key in a locked chest whose key is in another)."""
 
 
@@ -84,6 +87,11 @@ class PlannerPolicy:
         self.loops = 0
         self.tried: dict[str, frozenset[str]] = {}  # locked thing -> keys that did not fit
         self.examined: set[str] = set()
+        # What was cut and cooked: doing either twice loses a game, so the planner keeps
+        # its own commands (as it keeps what it opened) instead of trusting a misread view.
+        self.cut: set[str] = set()
+        self.cooked: set[str] = set()
+        self.recipe_reads = 0
 
     def choose(self, world: WorldModel, admissible: Sequence[str]) -> str:
         """The next command."""
@@ -92,6 +100,8 @@ class PlannerPolicy:
         world.see_exits(admissible)
         plan = _Plan(world, admissible, self.opened, self.dropped, self.key_wanted, self.tried)
         plan.examined = self.examined
+        plan.cut, plan.cooked = self.cut, self.cooked
+        plan.recipe_reads = self.recipe_reads
         command = plan.best()
         if command is None or self._stuck(command):
             command = plan.fallback()
@@ -104,12 +114,28 @@ class PlannerPolicy:
             self.dropped.add(command[5:])
         if command.startswith("examine "):
             self.examined.add(command[8:].lower())
+        if command.lower() == "examine cookbook":
+            self.recipe_reads += 1
+        verb, _, rest = command.lower().partition(" ")
+        if verb in CUT_VERB.values():
+            self.cut.add(rest.split(" with ")[0])
+        elif verb == "cook":
+            self.cooked.add(rest.split(" with ")[0])
         # A key is wanted until one is taken or a lock opens (the one it was wanted for).
         self.key_wanted = plan.key_wanted and not (
             command.startswith("unlock ")
             or (command.startswith("take ") and is_key(command[5:].split(" from ")[0]))
         )
         return command
+
+    def wanted(self, world: WorldModel) -> list[str]:
+        """The things a plan may go for: the task's targets, the recipe's ingredients, the
+        knife, the cookbook, the appliances and every key (what a false place of costs
+        steps)."""
+        recipe = world.recipe or {}
+        tools = ("knife", "cookbook", *APPLIANCE.values())
+        keys = [x for x in world.place if is_key(x)]
+        return list(dict.fromkeys([*world.goals, *recipe, *tools, *keys]))
 
     def note_tried_keys(self, world: WorldModel, admissible: Sequence[str]) -> None:
         """A closed or locked thing here that no admissible command opens or unlocks does
@@ -169,6 +195,9 @@ class _Plan:
         self.key_wanted = key_wanted
         self.tried = tried if tried is not None else {}
         self.examined: set[str] = set()
+        self.cut: set[str] = set()
+        self.cooked: set[str] = set()
+        self.recipe_reads = 0
         self.w = world
         self.opened = opened
         self.dropped = dropped
@@ -206,19 +235,24 @@ class _Plan:
             return self.can("eat meal")
         if w.recipe is None:
             return self.can("examine cookbook") or self.fetch_view("cookbook")
+        if w.recipe_doubt and self.recipe_reads < RECIPE_READS:
+            # A wrong cut or a wrong cooking loses the game: read again while it is cheap.
+            command = self.can("examine cookbook")
+            if command:
+                return command
         carried = w.carried()
         needed = [i for i in w.recipe if i not in carried]
         cuts = [
             (i, s)
             for i, preps in w.recipe.items()
             for s in preps
-            if s in CUT_STATES and not w.is_(i, s)
+            if s in CUT_STATES and not w.is_(i, s) and i.lower() not in self.cut
         ]
         cooks = [
             (i, s)
             for i, preps in w.recipe.items()
             for s in preps
-            if s in COOK_STATES and not w.is_(i, s)
+            if s in COOK_STATES and not w.is_(i, s) and i.lower() not in self.cooked
         ]
         has_knife = "knife" in carried
         full = self.hands_full()

@@ -60,8 +60,15 @@ class GraphPlanner:
         self.planner = PlannerPolicy()
 
     def act(self, observation: Observation, memory: AgentMemory, t: float) -> Decision:
+        admissible = observation.admissible_commands
         world = WorldModel.read(memory.beliefs(t))
-        command = self.planner.choose(world, observation.admissible_commands)
+        # What the game's commands show false is certain: into memory first, then the plan
+        # is made from what the memory believes next (another place, another exit).
+        refuted = world.contradicted_by(admissible, self.planner.wanted(world))
+        if refuted:
+            memory.refute(refuted, t)
+            world = WorldModel.read(memory.beliefs(t))
+        command = self.planner.choose(world, admissible)
         return Decision(command, used_facts=tuple(world.consulted))
 
 

@@ -27,13 +27,19 @@ Example
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from mags.agents.memories import Belief
+from mags.core.model import Negation
+from mags.core.names import name_key
+from mags.extract.textworld import affordances_of
 
 DIRECTIONS = ("north", "south", "east", "west")
 LOCATION_RELATIONS = ("at", "in", "on", "held_by")
+RECIPE_TRUST = 0.75
+"""The strength a recipe's reading needs before the planner acts on it without reading
+the cookbook again (three agreeing readings pass it; one does not)."""
 
 
 @dataclass
@@ -47,6 +53,9 @@ class WorldModel:
     place: dict[str, tuple[str, str]] = field(default_factory=dict)
     states: dict[str, set[str]] = field(default_factory=dict)
     recipe: dict[str, tuple[str, ...]] | None = None
+    recipe_doubt: set[str] = field(default_factory=set)
+    """Ingredients whose preparations the memory is not sure of: two ways believed, or
+    a belief weaker than `RECIPE_TRUST` (a cut or a cooking done wrong loses the game)."""
     goals: list[str] = field(default_factory=list)
     rooms: set[str] = field(default_factory=set)
     opens: dict[str, str] = field(default_factory=dict)
@@ -117,8 +126,13 @@ class WorldModel:
                 world.states.setdefault(s, set()).add(o)
                 sources.setdefault(("state", s, o), b)
             elif r == "needs" and s == "recipe":
-                prepare = str(b.qualifiers.get("prepare", ""))
-                recipe[o] = tuple(p for p in prepare.split(",") if p)
+                prepare = tuple(p for p in str(b.qualifiers.get("prepare", "")).split(",") if p)
+                if o not in recipe:  # the strongest reading of an ingredient's directions
+                    recipe[o] = prepare
+                    if b.strength < RECIPE_TRUST:
+                        world.recipe_doubt.add(o)
+                elif recipe[o] != prepare:
+                    world.recipe_doubt.add(o)
                 world.task.append(b)
             elif r == "opens":
                 if o.lower() not in world.opens:
@@ -144,6 +158,65 @@ class WorldModel:
         for d in DIRECTIONS:
             if d not in ways:
                 self.leads_to.pop((self.room, d), None)
+
+    def contradicted_by(self, admissible: Sequence[str], wanted: Iterable[str]) -> list[Negation]:
+        """What the game's commands here show false, as certain negations: an exit or a
+        map link of this room with no ``go`` command and no door believed there, and each
+        ``wanted`` thing believed in plain view here (in the room, on a supporter, in a
+        container that is not closed) that no command names, or believed carried and not
+        droppable; a door believed here that no command names. The game's commands are its own word, not a reading: trying the
+        command would fail ("You can't go that way", "You can't see any such thing").
+
+        Example
+        -------
+        >>> world = WorldModel.read([Belief("player", "at", "hall", {}),
+        ...                          Belief("hall", "exit", "north", {}),
+        ...                          Belief("coin", "at", "hall", {})])
+        >>> [(n.relation, n.subject, n.object) for n in
+        ...  world.contradicted_by(["go east", "examine rug"], ["coin"])]
+        [('exit', 'hall', 'north'), ('at', 'coin', 'hall')]
+        """
+        room = self.room
+        if room is None:
+            return []
+        view = affordances_of(tuple(admissible))
+        out: list[Negation] = []
+        named = {name_key(n) for n in view.visible | view.held}
+        doors = set()
+        for (r, d), door in self.doors.items():
+            if r != room:
+                continue
+            if d in view.exits or name_key(door) in named:
+                doors.add(d)
+            else:  # no such door here: the commands would name it (examine, open...)
+                out.append(Negation("connects", door, room))
+        if view.exits:  # no way shown at all: a view we cannot judge by
+            for d in DIRECTIONS:
+                if d in view.exits or d in doors:
+                    continue
+                if d in self.exits.get(room, ()):
+                    out.append(Negation("exit", room, d))
+                target = self.leads_to.get((room, d))
+                if target is not None:
+                    out.append(Negation(f"{d}_of", target, room))
+        held = {name_key(n) for n in view.held}
+        shut = {name_key(n) for n in view.openable | view.unlockable}
+        for thing in wanted:
+            where = self.place.get(thing)
+            if where is None:
+                continue
+            relation, holder = where
+            key = name_key(thing)
+            if relation == "held_by" and holder == "player":
+                gone = bool(view.held) and key not in held
+            elif relation == "at":
+                gone = holder == room and key not in named
+            else:
+                h = name_key(holder)
+                gone = h in named and h not in shut and key not in named
+            if gone:
+                out.append(Negation(relation, thing, holder))
+        return out
 
     # ----------------------------------------------------------------------- queries
     def carried(self) -> set[str]:

@@ -11,20 +11,29 @@
 - **swap** objects with another fact of the same relation in the observation with
   probability ``swap`` (two things put in each other's place).
 
-The facts come out shuffled. Negations pass through unchanged. `parse_noise` reads the
-command line's ``--noise drop=P,false=Q,swap=R``; ``--noise L`` is short for
-``drop=L,false=L,swap=L/2``.
+The facts come out shuffled. Negations pass through unchanged.
+
+**Outcomes are certain by default.** A fact the extractor reports at confidence 1.0 is
+its reading of the game's answer to the agent's *own* command ("You fried the red tuna.",
+the room header after a move): the agent knows what it did and whether the game accepted
+it, so that reading is not a misreadable view. Such facts pass untouched and come last
+(``outcomes="certain"``); ``outcomes="noisy"`` gives them the same errors as every other
+fact (the regime before issue 25, and what its results without the tag mean).
+
+`parse_noise` reads the command line's ``--noise drop=P,false=Q,swap=R[,outcomes=noisy]``;
+``--noise L`` is short for ``drop=L,false=L,swap=L/2``.
 
 Example
 -------
 >>> parse_noise("0.2")
-NoiseSpec(drop=0.2, false=0.2, swap=0.1)
->>> parse_noise("drop=0.1,swap=0.3")
-NoiseSpec(drop=0.1, false=0.0, swap=0.3)
+NoiseSpec(drop=0.2, false=0.2, swap=0.1, outcomes='certain')
+>>> parse_noise("drop=0.1,swap=0.3,outcomes=noisy")
+NoiseSpec(drop=0.1, false=0.0, swap=0.3, outcomes='noisy')
 """
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, replace
 
@@ -34,6 +43,9 @@ from mags.core.schema import RelationSchema, default_schema
 from mags.extract.base import Extraction, ExtractionContext, Extractor
 
 
+OUTCOMES = ("certain", "noisy")
+
+
 @dataclass(frozen=True, slots=True)
 class NoiseSpec:
     """Probabilities of each kind of error, per fact."""
@@ -41,12 +53,19 @@ class NoiseSpec:
     drop: float = 0.0
     false: float = 0.0
     swap: float = 0.0
+    outcomes: str = "certain"
+    """``certain``: facts at confidence 1.0 (the agent's own outcomes) pass untouched;
+    ``noisy``: they get the same errors as the rest."""
 
     def __post_init__(self) -> None:
         for name in ("drop", "false", "swap"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise InvalidInputError(f"--noise {name}={value}: a probability in [0, 1]")
+        if self.outcomes not in OUTCOMES:
+            raise InvalidInputError(
+                f"--noise outcomes={self.outcomes}: write outcomes=certain or outcomes=noisy"
+            )
 
     @property
     def silent(self) -> bool:
@@ -54,32 +73,46 @@ class NoiseSpec:
         return self.drop == self.false == self.swap == 0.0
 
     def label(self) -> str:
-        """``drop=0.2,false=0.2,swap=0.1``: how results name the regime."""
-        return f"drop={self.drop:g},false={self.false:g},swap={self.swap:g}"
+        """``drop=0.2,false=0.2,swap=0.1,outcomes=certain``: how results name the regime
+        (without the ``outcomes`` part when they are noisy, as results before it was named)."""
+        base = f"drop={self.drop:g},false={self.false:g},swap={self.swap:g}"
+        return base if self.outcomes == "noisy" else f"{base},outcomes={self.outcomes}"
 
 
 def parse_noise(text: str) -> NoiseSpec:
-    """``L`` or ``drop=P,false=Q,swap=R`` (any subset) as a `NoiseSpec`; errors name the flag."""
-    text = text.strip()
-    try:
-        level = float(text)
-    except ValueError:
-        pass
-    else:
-        return NoiseSpec(level, level, level / 2)
+    """``L``, ``drop=P,false=Q,swap=R`` (any subset) and ``outcomes=certain|noisy`` as a
+    `NoiseSpec`; errors name the flag.
+
+    Example
+    -------
+    >>> parse_noise("0.2,outcomes=noisy")
+    NoiseSpec(drop=0.2, false=0.2, swap=0.1, outcomes='noisy')
+    """
     values: dict[str, float] = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        name, _, number = part.partition("=")
-        name = name.strip()
+    outcomes = "certain"
+    for part in filter(None, (p.strip() for p in text.strip().split(","))):
+        name, equals, number = (x.strip() for x in part.partition("="))
+        if not equals:
+            try:
+                level = float(name)
+            except ValueError:
+                level = math.nan
+            if not math.isnan(level):
+                values.update(drop=level, false=level, swap=level / 2)
+                continue
+        if name == "outcomes":
+            outcomes = number
+            continue
         if name not in ("drop", "false", "swap") or not number:
             raise InvalidInputError(
                 f"--noise {text!r}: write a level (0.2) or drop=P,false=Q,swap=R"
+                " (and outcomes=noisy to misread the agent's own outcomes too)"
             )
         try:
             values[name] = float(number)
         except ValueError:
             raise InvalidInputError(f"--noise {part!r}: {number!r} is not a number") from None
-    return NoiseSpec(**values)
+    return NoiseSpec(**values, outcomes=outcomes)
 
 
 class NoisyExtractor:
@@ -105,7 +138,11 @@ class NoisyExtractor:
         # In a canonical order first: an extractor may list facts in set order, which
         # changes between processes, and the noise must not.
         facts = sorted((_as_fact(f) for f in clean.facts), key=_order)
-        for fact in facts:
+        certain = []
+        if self.noise.outcomes == "certain":
+            certain = [f for f in facts if f.confidence >= 1.0]
+            facts = [f for f in facts if f.confidence < 1.0]
+        for fact in (*facts, *certain):
             seen = self._seen.setdefault(fact.relation, [])
             if fact.object not in seen:
                 seen.append(fact.object)
@@ -135,7 +172,8 @@ class NoisyExtractor:
         # In no particular order, as a model gives them: a false fact neither always comes
         # before its true one (where a last-write-wins baseline would always undo it) nor after.
         self._rng.shuffle(out)
-        return Extraction(facts=out, negations=clean.negations)
+        # The agent's own outcomes last: what it just did outweighs a misreading of the view.
+        return Extraction(facts=out + certain, negations=clean.negations)
 
     def _wrong_object(self, fact: Fact) -> str | None:
         """Another plausible object for ``fact``'s relation, or None when there is none."""
@@ -170,7 +208,7 @@ def regime(noise: NoiseSpec | None, noise_seed: int) -> str:
     Example
     -------
     >>> regime(parse_noise("0.2"), 3), regime(None, 3)
-    ('drop=0.2,false=0.2,swap=0.1,seed=3', '')
+    ('drop=0.2,false=0.2,swap=0.1,outcomes=certain,seed=3', '')
     """
     return f"{noise.label()},seed={noise_seed}" if noise is not None and not noise.silent else ""
 

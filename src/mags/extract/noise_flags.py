@@ -20,7 +20,7 @@ def add_noise_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--noise",
         help="seeded extraction errors: a level L (drop=L, false=L, swap=L/2) or "
-        "drop=P,false=Q,swap=R (per fact)",
+        "drop=P,false=Q,swap=R (per fact); outcomes=noisy misreads the agent's own outcomes too",
     )
     parser.add_argument(
         "--noise-seed", type=int, default=0, help="seed of the noise (default %(default)s)"

@@ -76,7 +76,9 @@ VIEW_CONFIDENCE = 0.9
 reading can be wrong, so it contests what earlier views established (mags.core.reconcile)."""
 ACTION_CONFIDENCE = 1.0
 """The effect of the agent's own command that the game accepted (it took the apple, the
-door is open now, it walked into the kitchen): certain, so it supersedes at once."""
+door is open now, it walked into the kitchen, and where that move led): certain, so it
+supersedes at once. The task the agent was given (``player goal coin``) is as certain: it
+is what the agent was asked, not a reading of a view."""
 
 _COOKED = re.compile(r"\bYou (fried|roasted|grilled|burned) the (.+?)[.!]", re.IGNORECASE)
 _CUT = re.compile(r"\bYou (slice|dice|chop) the (.+?)[.!]", re.IGNORECASE)
@@ -165,6 +167,10 @@ class TextWorldExtractor:
     room: str | None = None
     containers: set[str] = field(default_factory=set)
     supporters: set[str] = field(default_factory=set)
+    foods: set[str] = field(default_factory=set)
+    """Things known to be food (a recipe's ingredients, things once shown with a food
+    state): a view that shows one without a cooking or cutting word says it is raw or
+    uncut, so a false "fried" does not outlast the next look."""
     doors: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def extract(self, text: str, context: ExtractionContext) -> Extraction:
@@ -249,11 +255,11 @@ class _Step:
             objective = parse_task(self.task)
         else:
             if re.search(r"\bcook a delicious meal\b", self.feedback, re.IGNORECASE):
-                self.add(PLAYER, "goal", "meal")
+                self.add_effect(PLAYER, "goal", "meal")
             objective = parse_objective(self.feedback.split("-=", 1)[0])
         if objective is None:
             return
-        self.add(PLAYER, "goal", objective.target, qualifiers={"verb": objective.verb})
+        self.add_effect(PLAYER, "goal", objective.target, qualifiers={"verb": objective.verb})
         if objective.room and not objective.holder:
             self.add(objective.target, "at", objective.room, confidence=OBJECTIVE_CONFIDENCE)
 
@@ -270,8 +276,9 @@ class _Step:
             and header != previous
             and not self.failed
         ):
-            self.add(header, f"{cmd.obj}_of", previous)
-            self.add(previous, f"{OPPOSITE[cmd.obj]}_of", header)
+            # Where the agent's own move led: its outcome, as certain as the header.
+            self.add_effect(header, f"{cmd.obj}_of", previous)
+            self.add_effect(previous, f"{OPPOSITE[cmd.obj]}_of", header)
             door = self.x.doors.get((previous, cmd.obj))
             if door is not None:
                 self.add(door, "connects", header, qualifiers={"direction": OPPOSITE[cmd.obj]})
@@ -286,6 +293,7 @@ class _Step:
         if recipe is None:
             return
         for ingredient in recipe.ingredients:
+            self.x.foods.add(ingredient.lower())
             preps = recipe.preparations.get(ingredient, ())
             qualifiers = {"prepare": ",".join(preps)} if preps else None
             self.add(RECIPE, "needs", ingredient, qualifiers=qualifiers)
@@ -426,9 +434,21 @@ class _Step:
     def add_with_states(self, shown: str, relation: str, holder: str) -> None:
         name, states = food_states(shown)
         self.add(name, relation, holder)
+        self.add_food_states(name, states)
+
+    def add_food_states(self, thing: str, states: Iterable[str]) -> None:
+        """A shown thing's food states; for a known food, what it is not yet as well."""
+        states = [s for s in states if s in COOK_STATES or s in CUT_STATES]
         for state in states:
-            if state in COOK_STATES or state in CUT_STATES:
-                self.add(name, "is", state)
+            self.add(thing, "is", state)
+        name = thing.lower()
+        if states:
+            self.x.foods.add(name)
+        if name in self.x.foods:
+            if not any(s in COOK_STATES for s in states):
+                self.add(thing, "is", "raw")
+            if not any(s in CUT_STATES for s in states):
+                self.add(thing, "is", "uncut")
 
     def add_states(self, thing: str, low: str) -> None:
         """Food states printed before a thing's name in the (lower-case) description."""
@@ -437,11 +457,12 @@ class _Step:
         while at >= 0:
             end = at + 1 + len(name)
             if end == len(low) or not low[end].isalnum():
+                shown = []
                 for word in reversed(low[:at].split()[-3:]):
                     if word not in STATE_WORDS:
                         break
-                    if word in COOK_STATES or word in CUT_STATES:
-                        self.add(thing, "is", word)
+                    shown.append(word)
+                self.add_food_states(thing, shown)
                 return
             at = low.find(" " + name, at + 1)
 
