@@ -103,7 +103,8 @@ class PlannerPolicy:
         plan.cut, plan.cooked = self.cut, self.cooked
         plan.recipe_reads = self.recipe_reads
         command = plan.best()
-        if command is None or self._stuck(command):
+        reading = (command or "").lower() == "examine cookbook" and self.recipe_reads < RECIPE_READS
+        if command is None or (self._stuck(command) and not reading):
             command = plan.fallback()
         command = self._unloop(command, admissible)
         self.recent.append(command)
@@ -236,7 +237,8 @@ class _Plan:
         if w.recipe is None:
             return self.can("examine cookbook") or self.fetch_view("cookbook")
         if w.recipe_doubt and self.recipe_reads < RECIPE_READS:
-            # A wrong cut or a wrong cooking loses the game: read again while it is cheap.
+            # A wrong cut or a wrong cooking loses the game: read again while it is cheap
+            # (the same reading again and again is not being stuck, see `choose`).
             command = self.can("examine cookbook")
             if command:
                 return command
