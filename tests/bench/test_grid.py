@@ -282,7 +282,10 @@ def test_bench_noise_is_part_of_each_cell_key(world_cache: WorldCache, tmp_path:
     assert main(base) == 0
     assert main([*base, "--noise", "0.3", "--noise-seed", "4"]) == 0
     rows = _lines(out / RESULTS_FILE)
-    assert [r["noise"] for r in rows] == ["", "drop=0.3,false=0.3,swap=0.15,outcomes=certain,seed=4"]
+    assert [r["noise"] for r in rows] == [
+        "",
+        "drop=0.3,false=0.3,swap=0.15,outcomes=certain,seed=4",
+    ]
     assert rows[0]["config_hash"] != rows[1]["config_hash"]
     summary = (out / SUMMARY_FILE).read_text(encoding="utf-8")
     assert "--noise drop=0.3,false=0.3,swap=0.15,outcomes=certain --noise-seed 4" in summary

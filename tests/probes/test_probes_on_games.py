@@ -120,7 +120,10 @@ def test_probe_with_noise_records_the_regime_and_costs_accuracy(
     (noisy,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert main(args) == 0
     (clean,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert noisy["noise"] == "drop=0.3,false=0.3,swap=0.15,outcomes=certain,seed=5" and clean["noise"] == ""
+    assert (
+        noisy["noise"] == "drop=0.3,false=0.3,swap=0.15,outcomes=certain,seed=5"
+        and clean["noise"] == ""
+    )
     assert noisy["f1"] < clean["f1"]
     assert main([*args, "--noise", "lots"]) == 2
     assert "--noise 'lots'" in capsys.readouterr().err

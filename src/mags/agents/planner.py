@@ -239,9 +239,9 @@ class _Plan:
         if w.recipe_doubt and self.recipe_reads < RECIPE_READS:
             # A wrong cut or a wrong cooking loses the game: read again while it is cheap
             # (the same reading again and again is not being stuck, see `choose`).
-            command = self.can("examine cookbook")
-            if command:
-                return command
+            read = self.can("examine cookbook")
+            if read:
+                return read
         carried = w.carried()
         needed = [i for i in w.recipe if i not in carried]
         cuts = [

@@ -102,7 +102,8 @@ class PlayResult:
     env_ms_per_step: float
     wall_s: float
     noise: str = ""
-    """The noise regime and seed (``drop=0.2,false=0.2,swap=0.1,outcomes=certain,seed=0``); empty: none."""
+    """The noise regime and seed (``drop=0.2,false=0.2,swap=0.1,outcomes=certain,seed=0``);
+    empty: none."""
     capacity: int | None = None
     """The capacity the memory played under, in facts (resolved from a share); None: none."""
 

@@ -164,8 +164,9 @@ class WorldModel:
         map link of this room with no ``go`` command and no door believed there, and each
         ``wanted`` thing believed in plain view here (in the room, on a supporter, in a
         container that is not closed) that no command names, or believed carried and not
-        droppable; a door believed here that no command names. The game's commands are its own word, not a reading: trying the
-        command would fail ("You can't go that way", "You can't see any such thing").
+        droppable; a door believed here that no command names. The game's commands are
+        its own word, not a reading: trying the command would fail ("You can't go that
+        way", "You can't see any such thing").
 
         Example
         -------

@@ -42,7 +42,6 @@ from mags.core.model import Fact
 from mags.core.schema import RelationSchema, default_schema
 from mags.extract.base import Extraction, ExtractionContext, Extractor
 
-
 OUTCOMES = ("certain", "noisy")
 
 
