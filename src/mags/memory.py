@@ -571,6 +571,7 @@ class Memory:
         now: datetime | date | str | None = None,
         exclude_episodes: Iterable[int] = (),
         about: Iterable[str] = (),
+        present: int = 0,
     ) -> Recall:
         """The facts and episodes most relevant to ``query``, packed into ``budget_tokens``
         (default: the config's ``budget_tokens``), counted with the memory's tokenizer.
@@ -584,6 +585,9 @@ class Memory:
         channel found each episode. Episodes in ``exclude_episodes`` (turns the prompt
         already holds) are never packed. Names in ``about`` (the user a personal memory
         serves) seed the facts as if the query named them, without entering the search.
+        ``present=N`` is the mode for an agent acting step by step: the facts the last N
+        observations stated go first, then the rest by relevance
+        (``memory.recall(goal + observation, t, 200, present=2)``).
         """
         chosen = set(sources)
         excluded = tuple(exclude_episodes)
@@ -609,6 +613,7 @@ class Memory:
                     count=self._count,
                     exclude=excluded,
                     about=tuple(about),
+                    present=present,
                 ),
                 persist=not self._read_only,
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mags import Fact, Memory, Recall
+from mags import Fact, InvalidInputError, Memory, Recall
 from mags.search.tokens import TokenCounter
 
 
@@ -103,3 +103,28 @@ def test_a_named_thing_is_a_better_seed_than_a_state(memory: Memory) -> None:
     assert memory.recall("is the red chest locked?", t=0).seeds == ("red chest",)
     # Asked about the state alone, the state is the seed.
     assert memory.recall("what is locked?", t=0).seeds == ("locked",)
+
+
+class _Says:
+    """A stand-in extractor: "a r b; c r d" are those facts."""
+
+    def extract(self, text: str, context: object) -> object:
+        from mags.extract import Extraction
+
+        return Extraction(facts=[tuple(p.split()) for p in text.split(";")])  # type: ignore[misc]
+
+
+def test_present_first_packs_what_was_just_seen_before_the_strong_past() -> None:
+    memory = Memory.open(extractor=_Says())  # type: ignore[arg-type]
+    for t in range(10):  # the hall is seen again and again: strong
+        memory.observe("hall exit north; lamp at hall", t=t)
+    memory.observe("player at cellar; cellar exit east", t=10)
+    query = "where can I go from the hall or the cellar?"
+    relevance = memory.recall(query, t=10, budget_tokens=30, sources=("facts",))
+    present = memory.recall(query, t=10, budget_tokens=30, sources=("facts",), present=1)
+    assert {f.subject for f in present.facts[:2]} == {"player", "cellar"}
+    assert relevance.facts[0].subject == "hall"  # by strength, the past leads
+    assert present.tokens <= 30
+    with pytest.raises(InvalidInputError, match="present"):
+        memory.recall(query, t=10, present=-1)
+    memory.close()

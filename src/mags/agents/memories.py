@@ -71,6 +71,9 @@ MEMORY_VARIANTS = (
 DEFAULT_WINDOW = 8
 DEFAULT_CAPACITY = 60
 RAG_STEPS = 4
+PRESENT_STEPS = 2
+"""Steps whose facts an agent's context packs first (`Memory.recall(present=...)`): the
+one just seen and the one before it (where the agent came from)."""
 
 
 @dataclass(frozen=True)
@@ -215,7 +218,10 @@ class LiquidMemory:
             self.memory.negate(n.relation, t=t, subject=n.subject, object=n.object)
 
     def context(self, query: str, t: float, budget_tokens: int) -> str:
-        recall = self.memory.recall(query, t=t, budget_tokens=budget_tokens, sources=("facts",))
+        # Present first: a step needs what it just saw and did, then the task's facts.
+        recall = self.memory.recall(
+            query, t=t, budget_tokens=budget_tokens, sources=("facts",), present=PRESENT_STEPS
+        )
         self.recalled += recall.facts
         return recall.text
 

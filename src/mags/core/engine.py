@@ -382,16 +382,21 @@ class MemoryCore:
         count: TokenCount | None = None,
         exclude: Iterable[int] = (),
         about: Sequence[str] = (),
+        present: int = 0,
     ) -> Recall:
         """The most relevant facts and episodes for ``query`` packed into ``budget_tokens``
         (see `mags.core.retrieve.recall`; ``hits`` come from the caller's episode search;
         ``exclude`` names episodes the caller already shows; ``about`` entities to start
-        from besides those the query names)."""
+        from besides those the query names; ``present`` episodes whose facts go first)."""
         t = check_time(t, self.graph.now)
         query = check_text(query, "query", MAX_TEXT_CHARS)
         budget = self.graph.config.budget_tokens if budget_tokens is None else budget_tokens
         if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
             raise InvalidInputError(f"budget_tokens must be a positive integer, got {budget!r}")
+        if isinstance(present, bool) or not isinstance(present, int) or present < 0:
+            raise InvalidInputError(
+                f"present must be a number of episodes (0 or more), got {present!r}"
+            )
         self._settle(t)
         result = recall(
             self.graph,
@@ -405,6 +410,7 @@ class MemoryCore:
             count=count or estimate_tokens,
             exclude=frozenset(exclude),
             about=tuple(about),
+            present=present,
         )
         self.graph.emit(
             "recall",

@@ -156,6 +156,23 @@ def score_facts(graph: LiquidGraph, seeds: dict[int, float], t: float) -> dict[i
     return scores
 
 
+def _present_facts(
+    graph: LiquidGraph, episodes: int, t: float, scores: Mapping[int, float]
+) -> list[int]:
+    """Current facts the last ``episodes`` episodes stated: newest episode first; within
+    one, the most relevant to the query first, then the strongest."""
+    out: list[int] = []
+    seen: set[int] = set()
+    for index, eid in enumerate(reversed(graph.episodes)):
+        if index >= episodes:
+            break
+        facts = [f for f in graph.episodes[eid].fact_ids if f in graph.facts and f not in seen]
+        facts.sort(key=lambda f: (-scores.get(f, 0.0), -strength_at(graph.facts[f], t), f))
+        out += facts
+        seen.update(facts)
+    return out
+
+
 def render_fact(view: FactView) -> str:
     """One compact prompt line.
 
@@ -188,6 +205,7 @@ def recall(
     count: TokenCount = estimate_tokens,
     exclude: frozenset[int] = frozenset(),
     about: Sequence[str] = (),
+    present: int = 0,
 ) -> Recall:
     """The facts and episodes most relevant to ``query`` that fit in ``budget`` tokens.
 
@@ -199,6 +217,12 @@ def recall(
     tokens (the facade passes a real tokenizer); the packed text never costs more than
     ``budget``. Episodes in ``exclude`` (already in the caller's prompt) are never packed;
     names in ``about`` seed the facts like names in the query, without entering the search.
+
+    ``present`` > 0 is the agent's mode, *present first*: the current facts the last
+    ``present`` episodes stated (what was just seen and done, the newest episode first,
+    strongest first within one) are packed before anything else, then the rest by their
+    score (where the task's facts lead by their importance). Recency is a channel of its
+    own here, not a boost of strength: a step needs what it sees now, whatever its strength.
     """
     seeded = " ".join([query, *about]) if about else query
     seeds = seed_entities(graph, seeded, graph.config.max_seeds) if use_facts else {}
@@ -213,6 +237,11 @@ def recall(
             age = max(0.0, t - graph.facts[fid].t0)
             scores[fid] *= 1.0 + graph.config.recency * math.exp(-age / RECENCY_STEPS)
     ranked = sorted(scores, key=lambda fid: (-scores[fid], fid))
+    if present > 0 and use_facts:
+        now = _present_facts(graph, present, t, scores)
+        ranked = now + [fid for fid in ranked if fid not in set(now)]
+        for fid in now:  # unreached by spreading: no support for its episode below
+            scores.setdefault(fid, 0.0)
     views: dict[int, FactView] = {}
 
     def fact_line(fid: int) -> str:
@@ -244,7 +273,7 @@ def recall(
                 break
 
     add_facts(int(budget * graph.config.fact_share) if hits else budget)
-    top = scores[chosen[0]] if chosen else 1.0
+    top = max((scores[fid] for fid in chosen), default=0.0) or 1.0
     support: dict[int, float] = {}
     for fid in chosen:
         episode = graph.facts[fid].episode
