@@ -275,6 +275,12 @@ class _Plan:
             command = self.make_room_for("knife", cuts) if full else self.take("knife")
             if command:
                 return command
+        # An ingredient the game lets us take here is taken, whatever the memory believes
+        # of it (its place may be unread yet): walking off to look for another would waste
+        # the trip here.
+        for ingredient in needed:
+            if ingredient not in self.dropped and not full and self.take(ingredient):
+                return self.take(ingredient)
         for ingredient in self.nearest_keeping_order(needed):
             here = self.w.room_of(ingredient) == self.room
             command = self.make_room_for(ingredient, cuts) if full and here else None
