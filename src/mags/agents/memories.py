@@ -88,6 +88,8 @@ class Belief:
     qualifiers: Mapping[str, Any]
     fact_id: int | None = None
     strength: float = 1.0
+    evidence: int = 1
+    """How many observations stated it (1 for memories that do not count)."""
 
 
 class AgentMemory(Protocol):
@@ -208,7 +210,13 @@ class LiquidMemory:
         facts = sorted(self.memory.snapshot(t)["facts"], key=lambda f: -f["strength"])
         return [
             Belief(
-                f["subject"], f["relation"], f["object"], f["qualifiers"], f["id"], f["strength"]
+                f["subject"],
+                f["relation"],
+                f["object"],
+                f["qualifiers"],
+                f["id"],
+                f["strength"],
+                f["evidence"],
             )
             for f in facts
         ]

@@ -93,6 +93,7 @@ class WorldModel:
         """Build the model from beliefs (earlier beliefs win a slot)."""
         world = cls()
         recipe: dict[str, tuple[str, ...]] = {}
+        readings: dict[str, list[Belief]] = {}  # ingredient -> its ways, best first
         sources = world.sources
         for b in beliefs:
             s, r, o = b.subject, b.relation, b.object
@@ -126,13 +127,7 @@ class WorldModel:
                 world.states.setdefault(s, set()).add(o)
                 sources.setdefault(("state", s, o), b)
             elif r == "needs" and s == "recipe":
-                prepare = tuple(p for p in str(b.qualifiers.get("prepare", "")).split(",") if p)
-                if o not in recipe:  # the strongest reading of an ingredient's directions
-                    recipe[o] = prepare
-                    if b.strength < RECIPE_TRUST:
-                        world.recipe_doubt.add(o)
-                elif recipe[o] != prepare:
-                    world.recipe_doubt.add(o)
+                readings.setdefault(o, []).append(b)
                 world.task.append(b)
             elif r == "opens":
                 if o.lower() not in world.opens:
@@ -141,6 +136,10 @@ class WorldModel:
             elif r == "goal" and s == "player":
                 world.goals.append(o)
                 world.task.append(b)
+        for ingredient, beliefs in readings.items():
+            recipe[ingredient] = _directions(beliefs[0])
+            if _doubtful(beliefs):
+                world.recipe_doubt.add(ingredient)
         world.recipe = recipe or None
         return world
 
@@ -337,3 +336,32 @@ class WorldModel:
                     came[nxt] = (room, d)
                     queue.append(nxt)
         return None
+
+
+def _directions(belief: Belief) -> tuple[str, ...]:
+    """The preparations a recipe belief asks for (``prepare=sliced,fried``)."""
+    return tuple(p for p in str(belief.qualifiers.get("prepare", "")).split(",") if p)
+
+
+def _doubtful(readings: list[Belief]) -> bool:
+    """Whether an ingredient's directions are in doubt; sorts ``readings`` best first.
+
+    The best way is the one read most often (then the strongest): a vote over the cookbook's
+    readings, as each agreeing reading is one more piece of evidence. It is in doubt while
+    it is weaker than `RECIPE_TRUST` or another way is within one reading of it.
+
+    Example
+    -------
+    >>> ways = [Belief("recipe", "needs", "apple", {"prepare": p}, None, s, e)
+    ...         for p, s, e in (("diced", 0.8, 2), ("sliced", 0.9, 4))]
+    >>> _doubtful(ways), _directions(ways[0])
+    (False, ('sliced',))
+    """
+    readings.sort(key=lambda b: (-b.evidence, -b.strength))
+    best = readings[0]
+    if best.strength < RECIPE_TRUST:
+        return True
+    return any(
+        _directions(other) != _directions(best) and other.evidence >= best.evidence - 1
+        for other in readings[1:]
+    )

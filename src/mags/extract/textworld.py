@@ -297,7 +297,8 @@ class _Step:
             preps = recipe.preparations.get(ingredient, ())
             qualifiers = {"prepare": ",".join(preps)} if preps else None
             self.add(RECIPE, "needs", ingredient, qualifiers=qualifiers)
-        self.deny("needs", subject=RECIPE)
+        # No negation of the lines this reading lacks: a cookbook does not change, so a line
+        # missed is a misreading, and reading it again is a vote (see the planner's doubt).
 
     def read_food_feedback(self) -> None:
         for match in _COOKED.finditer(self.feedback):
