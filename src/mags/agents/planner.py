@@ -49,8 +49,42 @@ readings and a rival one a sixth of them: six readings tie too often (developmen
 KEY_NOUNS = frozenset({"key", "keycard", "latchkey", "passkey", "skeleton-key"})
 """The nouns keys are named with; a keyboard is not one (and taking the wrong object
 loses a treasure hunt)."""
+WRITING_NOUNS = frozenset(
+    {
+        "note",
+        "letter",
+        "page",
+        "paper",
+        "postcard",
+        "memo",
+        "message",
+        "notice",
+        "diary",
+        "scroll",
+        "card",
+        "sign",
+        "leaflet",
+        "poster",
+        "journal",
+        "book",
+    }
+)
+"""The nouns of things that carry writing: one step to read may say which key opens what."""
 LABEL = re.compile(r"^(?:no\.?\s*)?(?:\d+|[a-z]|[ivx]+)$")
 """A key's label after its noun, as in "Key 1", "key A", "key no. 3", "key IV"."""
+
+
+def is_writing(name: str) -> bool:
+    """Whether a thing carries writing, by its noun ("scrap of paper", "torn page").
+
+    Example
+    -------
+    >>> is_writing("torn page"), is_writing("scrap of paper"), is_writing("paperweight")
+    (True, True, False)
+    """
+    words = name.lower().split()
+    head = words[: words.index("of")] if "of" in words else words
+    return bool(head) and (head[-1] in WRITING_NOUNS or words[-1] in WRITING_NOUNS)
 
 
 def is_key(name: str) -> bool:
@@ -355,6 +389,14 @@ class _Plan:
         if command:
             return command
         carried = self.w.carried()
+        # Read what carries writing as soon as it is in view: a note may say which key opens
+        # which lock, and knowing it now saves walking back for the key later.
+        command = self.read_here()
+        if command:
+            return command
+        named = self.named_key_here(carried)
+        if named:
+            return named
         # A key is taken only for a lock that matters: one in front of us that no carried key
         # opens, or, while we do not know where the target is, any lock (it may be behind
         # it). A wrong object can lose a game, so keys are not collected for nothing.
@@ -376,6 +418,24 @@ class _Plan:
             if command:
                 return command
         return self.explore()
+
+    def read_here(self) -> str | None:
+        """``examine`` a thing here that carries writing and was not read yet."""
+        for low, command in sorted(self.adm.items()):
+            thing = low[8:]
+            if low.startswith("examine ") and thing not in self.examined and is_writing(thing):
+                return command
+        return None
+
+    def named_key_here(self, carried: set[str]) -> str | None:
+        """Take a key in view that a note says opens something (a key with a known use is
+        no risk, and fetching it later costs a walk back)."""
+        for key in self.w.opens.values():
+            if key not in carried:
+                command = self.take(key)
+                if command:
+                    return command
+        return None
 
     def untried_key(self, carried: set[str], locked: Sequence[str]) -> bool:
         """Whether we carry a key not yet tried on some known lock (try it before taking
