@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from mags.bench.hunts import add_hunts_command
+from mags.bench.lifelong import add_lifelong_command
 from mags.bench.locomo_command import add_eval_command
 from mags.bench.proxy_bench import add_proxy_bench_command
 from mags.core.errors import MagsError
@@ -188,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     grid.set_defaults(run=_run_bench)
     add_hunts_command(commands)
+    add_lifelong_command(commands)
 
     play = commands.add_parser(
         "play",

@@ -29,7 +29,7 @@ import re
 from collections import deque
 from collections.abc import Sequence
 
-from mags.agents.world_model import WorldModel
+from mags.agents.world_model import OPPOSITE, WorldModel
 
 APPLIANCE = {"fried": "stove", "roasted": "oven", "grilled": "bbq"}
 CUT_VERB = {"sliced": "slice", "diced": "dice", "chopped": "chop"}
@@ -127,6 +127,9 @@ class PlannerPolicy:
         self.cut: set[str] = set()
         self.cooked: set[str] = set()
         self.recipe_reads = 0
+        # The ways walked in this game, both ends: a map link the memory holds that is not
+        # among them was learnt elsewhere (another house, for a life-long agent).
+        self.walked: set[tuple[str, str]] = set()
 
     def choose(self, world: WorldModel, admissible: Sequence[str]) -> str:
         """The next command."""
@@ -136,6 +139,7 @@ class PlannerPolicy:
         plan = _Plan(world, admissible, self.opened, self.dropped, self.key_wanted, self.tried)
         plan.examined = self.examined
         plan.cut, plan.cooked = self.cut, self.cooked
+        plan.walked = self.walked
         plan.recipe_reads = self.recipe_reads
         command = plan.best()
         reading = (command or "").lower() == "examine cookbook" and self.recipe_reads < RECIPE_READS
@@ -144,6 +148,12 @@ class PlannerPolicy:
         command = self._unloop(command, admissible)
         self.recent.append(command)
         self.moves.append(command)
+        if command.startswith("go ") and world.room is not None:
+            direction = command[3:]
+            self.walked.add((world.room, direction))
+            there = world.leads_to.get((world.room, direction))
+            if there is not None and direction in OPPOSITE:
+                self.walked.add((there, OPPOSITE[direction]))
         if command.startswith("open "):
             self.opened.add(command[5:])
         if command.startswith("drop "):
@@ -234,6 +244,7 @@ class _Plan:
         self.cut: set[str] = set()
         self.cooked: set[str] = set()
         self.recipe_reads = 0
+        self.walked: set[tuple[str, str]] = set()
         self.w = world
         self.opened = opened
         self.dropped = dropped
@@ -582,8 +593,31 @@ class _Plan:
             or self.revisit_container()
             or self.fetch_key()
             or self.toward_frontier(skip_locked=False)
+            or self.recheck_link()
             or self.look_closer()
         )
+
+    def recheck_link(self) -> str | None:
+        """Everything believed explored and what we look for not found: walk the weakest
+        map link not walked in this game (a stale one, learnt in another house, is the
+        likeliest to be wrong; walking it either confirms it or replaces it). In one game
+        every link is the agent's own move, so this never fires there."""
+        w = self.w
+        unwalked = [
+            (belief.strength, room, d)
+            for (room, d) in w.leads_to
+            if (room, d) not in self.walked
+            and (belief := w.sources.get(("link", room, d))) is not None
+        ]
+        for _, room, d in sorted(unwalked):
+            if room == self.room:
+                command = self.move(d)
+            else:
+                path = w.path(self.room, room)
+                command = self.move(path[0]) if path else None
+            if command:
+                return command
+        return None
 
     def open_here(self, skip: set[str] | frozenset[str] = frozenset()) -> str | None:
         """Open something here not opened yet (what ``skip`` names left shut)."""

@@ -87,6 +87,8 @@ class AgentStepper:
     budget : the most commands played; the step that reaches it makes no decision.
     task : what a person asks the agent to do, in its own words; it stands in for the
         game's objective and is part of what the memory reads at step 0.
+    start_time : the memory's logical time at step 0 (a life-long agent's memory runs on
+        from game to game: step ``t`` is memory time ``start_time + t``).
     """
 
     def __init__(
@@ -97,6 +99,7 @@ class AgentStepper:
         *,
         budget: int | None = None,
         task: str | None = None,
+        start_time: float = 0.0,
     ) -> None:
         if budget is not None and (isinstance(budget, bool) or budget < 0):
             raise MagsError(f"budget must be a non-negative number of steps, got {budget!r}")
@@ -105,6 +108,7 @@ class AgentStepper:
         self.policy = policy
         self.budget = budget
         self.task = task.strip() if task else None
+        self.start_time = start_time
         self.last: StepRecord | None = None
 
     @property
@@ -141,16 +145,17 @@ class AgentStepper:
         if t == 0 and self.task:
             text = f"Your task: {self.task}\n\n{text}"
             extra["task"] = self.task
-        self.memory.update(text, t, extra)
+        now = self.start_time + t
+        self.memory.update(text, now, extra)
         memory_ms = 1000.0 * (time.perf_counter() - clock)
         decision: Decision | None = None
         policy_ms = 0.0
         if not observation.done and (self.budget is None or t < self.budget):
             clock = time.perf_counter()
-            decision = self.policy.act(observation, self.memory, t)
+            decision = self.policy.act(observation, self.memory, now)
             policy_ms = 1000.0 * (time.perf_counter() - clock)
             clock = time.perf_counter()
-            self.memory.use(decision.used_facts, t, decision.command)
+            self.memory.use(decision.used_facts, now, decision.command)
             memory_ms += 1000.0 * (time.perf_counter() - clock)
         events = self.memory.new_events()
         self.last = StepRecord(t, observation, decision, events, memory_ms, policy_ms, env_ms)

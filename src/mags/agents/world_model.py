@@ -36,6 +36,7 @@ from mags.core.names import name_key
 from mags.extract.textworld import affordances_of
 
 DIRECTIONS = ("north", "south", "east", "west")
+OPPOSITE = {"north": "south", "south": "north", "east": "west", "west": "east"}
 LOCATION_RELATIONS = ("at", "in", "on", "held_by")
 RECIPE_TRUST = 0.75
 """The strength a recipe's reading needs before the planner acts on it without reading
@@ -177,8 +178,8 @@ class WorldModel:
         [('exit', 'hall', 'north'), ('at', 'coin', 'hall')]
         """
         room = self.room
-        if room is None:
-            return []
+        if room is None or not admissible:
+            return []  # no commands at all (the game is over): nothing to judge by
         view = affordances_of(tuple(admissible))
         out: list[Negation] = []
         named = {name_key(n) for n in view.visible | view.held}
@@ -197,8 +198,9 @@ class WorldModel:
                 if d in self.exits.get(room, ()):
                     out.append(Negation("exit", room, d))
                 target = self.leads_to.get((room, d))
-                if target is not None:
+                if target is not None:  # no way there, so no way back either
                     out.append(Negation(f"{d}_of", target, room))
+                    out.append(Negation(f"{OPPOSITE[d]}_of", room, target))
         held = {name_key(n) for n in view.held}
         shut = {name_key(n) for n in view.openable | view.unlockable}
         for thing in wanted:
@@ -208,7 +210,7 @@ class WorldModel:
             relation, holder = where
             key = name_key(thing)
             if relation == "held_by" and holder == "player":
-                gone = bool(view.held) and key not in held
+                gone = key not in held  # what is carried can be dropped (or put, or eaten)
             elif relation == "at":
                 gone = holder == room and key not in named
             else:
