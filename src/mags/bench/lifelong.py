@@ -39,8 +39,9 @@ from mags.extract.noise_flags import add_noise_flags, noise_from_flags
 from mags.extract.textworld import TextWorldExtractor
 from mags.worlds.cache import WorldCache
 from mags.worlds.env import open_game
+from mags.worlds.generate import make_games
 from mags.worlds.seeds import parse_seeds
-from mags.worlds.tracks import TRACKS
+from mags.worlds.tracks import TRACKS, get_track
 
 DEFAULT_MAX_STEPS = 100
 NEW_TASK = (Negation("goal", subject="player"), Negation("needs", subject="recipe"))
@@ -152,6 +153,16 @@ def _run(args: argparse.Namespace) -> int:
             )
     noise = noise_from_flags(args)
     cache = WorldCache(args.cache) if args.cache else WorldCache.default()
+    # The games generated first; a seed the generator skips is left out, and said so.
+    playable = []
+    for made in make_games(get_track(args.track), seeds, cache=cache):
+        if made.status == "skipped":
+            print(f"note: {args.track} seed {made.seed} is skipped: {made.reason}", file=sys.stderr)
+        else:
+            playable.append(made.seed)
+    if len(playable) < 2:
+        raise InvalidInputError("--seeds: fewer than two of these games can be played")
+    seeds = playable
     tag = regime(noise, args.noise_seed) or "clean"
     print(f"| memory | first game | later games (mean of {len(seeds) - 1}) | won |")
     print("|---|---:|---:|---:|")
