@@ -39,11 +39,11 @@ STUCK_REPEATS = 3
 LOOP_MOVES = 6
 """Moves back and forth between two rooms this many times in a row are a loop."""
 KEY_CHAIN = 3
+"""How many locks deep a key is fetched (a key in a locked chest whose key is in another)."""
 RECIPE_READS = 12
 """The most times the cookbook is read while the recipe is in doubt (then the way read
 most often is followed). At noise 0.3 an ingredient's true line survives about half of the
 readings and a rival one a sixth of them: six readings tie too often (development seeds)."""
-"""How many locks deep a key is fetched (a key in a locked chest whose key is in another)."""
 
 
 KEY_NOUNS = frozenset({"key", "keycard", "latchkey", "passkey", "skeleton-key"})
@@ -600,8 +600,9 @@ class _Plan:
     def recheck_link(self) -> str | None:
         """Everything believed explored and what we look for not found: walk the weakest
         map link not walked in this game (a stale one, learnt in another house, is the
-        likeliest to be wrong; walking it either confirms it or replaces it). In one game
-        every link is the agent's own move, so this never fires there."""
+        likeliest to be wrong; walking it either confirms it or replaces it). Within one
+        game every link is the agent's own move (a certain outcome), so this fires only for
+        a memory that has known other houses, or under ``outcomes=noisy``."""
         w = self.w
         unwalked = [
             (belief.strength, room, d)
