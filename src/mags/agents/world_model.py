@@ -55,8 +55,9 @@ class WorldModel:
     states: dict[str, set[str]] = field(default_factory=dict)
     recipe: dict[str, tuple[str, ...]] | None = None
     recipe_doubt: set[str] = field(default_factory=set)
-    """Ingredients whose preparations the memory is not sure of: two ways believed, or
-    a belief weaker than `RECIPE_TRUST` (a cut or a cooking done wrong loses the game)."""
+    """Ingredients whose preparations the memory is not sure of: a rival way within one
+    reading of the best, or a best way weaker than `RECIPE_TRUST` (a cut or a cooking done
+    wrong loses the game)."""
     goals: list[str] = field(default_factory=list)
     rooms: set[str] = field(default_factory=set)
     opens: dict[str, str] = field(default_factory=dict)
@@ -137,9 +138,10 @@ class WorldModel:
             elif r == "goal" and s == "player":
                 world.goals.append(o)
                 world.task.append(b)
-        for ingredient, beliefs in readings.items():
-            recipe[ingredient] = _directions(beliefs[0])
-            if _doubtful(beliefs):
+        for ingredient, ways in readings.items():
+            ways.sort(key=lambda b: (-b.evidence, -b.strength))  # the vote: most read first
+            recipe[ingredient] = _directions(ways[0])
+            if _doubtful(ways):
                 world.recipe_doubt.add(ingredient)
         world.recipe = recipe or None
         return world
@@ -345,8 +347,8 @@ def _directions(belief: Belief) -> tuple[str, ...]:
     return tuple(p for p in str(belief.qualifiers.get("prepare", "")).split(",") if p)
 
 
-def _doubtful(readings: list[Belief]) -> bool:
-    """Whether an ingredient's directions are in doubt; sorts ``readings`` best first.
+def _doubtful(readings: Sequence[Belief]) -> bool:
+    """Whether an ingredient's directions are in doubt, its ``readings`` best first.
 
     The best way is the one read most often (then the strongest): a vote over the cookbook's
     readings, as each agreeing reading is one more piece of evidence. It is in doubt while
@@ -355,11 +357,10 @@ def _doubtful(readings: list[Belief]) -> bool:
     Example
     -------
     >>> ways = [Belief("recipe", "needs", "apple", {"prepare": p}, None, s, e)
-    ...         for p, s, e in (("diced", 0.8, 2), ("sliced", 0.9, 4))]
-    >>> _doubtful(ways), _directions(ways[0])
-    (False, ('sliced',))
+    ...         for p, s, e in (("sliced", 0.9, 4), ("diced", 0.8, 2))]
+    >>> _doubtful(ways), _doubtful(ways[1:] + ways[:1])
+    (False, True)
     """
-    readings.sort(key=lambda b: (-b.evidence, -b.strength))
     best = readings[0]
     if best.strength < RECIPE_TRUST:
         return True
