@@ -219,8 +219,8 @@ def recall(
     names in ``about`` seed the facts like names in the query, without entering the search.
 
     ``present`` > 0 is the agent's mode, *present first*: the current facts the last
-    ``present`` episodes stated (what was just seen and done, the newest episode first,
-    strongest first within one) are packed before anything else, then the rest by their
+    ``present`` episodes stated (what was just seen and done, the newest episode first;
+    within one, by score, then strength) are packed before anything else, then the rest by their
     score (where the task's facts lead by their importance). Recency is a channel of its
     own here, not a boost of strength: a step needs what it sees now, whatever its strength.
     """
@@ -239,7 +239,8 @@ def recall(
     ranked = sorted(scores, key=lambda fid: (-scores[fid], fid))
     if present > 0 and use_facts:
         now = _present_facts(graph, present, t, scores)
-        ranked = now + [fid for fid in ranked if fid not in set(now)]
+        first = set(now)
+        ranked = now + [fid for fid in ranked if fid not in first]
         for fid in now:  # unreached by spreading: no support for its episode below
             scores.setdefault(fid, 0.0)
     views: dict[int, FactView] = {}
