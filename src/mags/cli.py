@@ -14,6 +14,7 @@ from mags.bench.locomo_command import add_eval_command
 from mags.bench.proxy_bench import add_proxy_bench_command
 from mags.core.errors import MagsError
 from mags.extract.noise_flags import add_noise_flags, noise_from_flags
+from mags.llm.flags import add_llm_flags, endpoint_from_flags, llm_settings
 from mags.mcp_server import add_mcp_command
 from mags.proxy.command import add_proxy_command
 from mags.tune.command import add_tune_command
@@ -23,7 +24,6 @@ from mags.web.command import add_web_commands
 if TYPE_CHECKING:
     from mags.agents.capacity import Capacity
     from mags.config import MemoryConfig
-    from mags.llm.config import LLMConfig
     from mags.worlds.cache import WorldCache
 
 
@@ -275,41 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_mcp_command(commands)
     add_proxy_bench_command(commands)
     add_tune_command(commands)
-    add_eval_command(commands, add_llm_flags)
+    add_eval_command(commands)
     return parser
-
-
-def add_llm_flags(parser: argparse.ArgumentParser) -> None:
-    """The ``--llm-*`` flags that name an OpenAI-compatible endpoint."""
-    parser.add_argument(
-        "--llm-base-url",
-        help="OpenAI-compatible API root for --policy llm / --memory summary, e.g. "
-        "http://localhost:11434/v1 (default: $MAGS_LLM_BASE_URL, else $OPENAI_BASE_URL)",
-    )
-    parser.add_argument("--llm-model", help="the model's name (default: $MAGS_LLM_MODEL)")
-    parser.add_argument(
-        "--llm-api-key",
-        help="the endpoint's API key (default: $MAGS_LLM_API_KEY, else $OPENAI_API_KEY)",
-    )
-    parser.add_argument(
-        "--llm-timeout", type=float, help="seconds one request may take (default 30)"
-    )
-    parser.add_argument(
-        "--llm-temperature",
-        type=float,
-        help="sampling temperature (default 0; OpenAI's reasoning models accept only 1)",
-    )
-    parser.add_argument(
-        "--llm-max-tokens",
-        type=int,
-        help="the most tokens one reply may have (default: $MAGS_LLM_MAX_TOKENS, else the "
-        "server's; small local models need a bound)",
-    )
-    parser.add_argument(
-        "--llm-cache",
-        help="an SQLite file of replies: repeated requests are answered from it "
-        "(default: $MAGS_LLM_CACHE, else none)",
-    )
 
 
 def capacity_from_flags(args: argparse.Namespace) -> Capacity | None:
@@ -317,27 +284,6 @@ def capacity_from_flags(args: argparse.Namespace) -> Capacity | None:
     from mags.agents.capacity import Capacity
 
     return Capacity.parse(args.capacity) if args.capacity else None
-
-
-def endpoint_from_flags(args: argparse.Namespace, what: str) -> LLMConfig:
-    """The endpoint the ``--llm-*`` flags name, each falling back to the environment; the
-    error says that ``what`` needs one when neither does."""
-    from mags.agents.command import llm_config
-
-    return llm_config(
-        what, args.llm_base_url, args.llm_model, args.llm_api_key, os.environ, llm_settings(args)
-    )
-
-
-def llm_settings(args: argparse.Namespace) -> dict[str, object]:
-    """The ``--llm-*`` flags given beyond the endpoint's name, as `LLMConfig` fields."""
-    given = {
-        "timeout_s": args.llm_timeout,
-        "temperature": args.llm_temperature,
-        "cache_path": args.llm_cache,
-        "max_tokens": args.llm_max_tokens,
-    }
-    return {name: value for name, value in given.items() if value is not None}
 
 
 def _run_demo(args: argparse.Namespace) -> int:

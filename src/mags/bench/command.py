@@ -47,7 +47,8 @@ if TYPE_CHECKING:
 SUMMARY_FILE = "summary.md"
 
 
-def _names(text: str, option: str, known: Sequence[str]) -> list[str]:
+def option_names(text: str, option: str, known: Sequence[str]) -> list[str]:
+    """The comma-separated names of ``option``, each checked against ``known``."""
     names = list(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
     if not names:
         raise InvalidInputError(f"{option} is empty; choose from {', '.join(known)}")
@@ -165,8 +166,8 @@ def bench_command(
     from mags.bench.summary import ReportHeader, markdown_report, rich_table, summarize
 
     games = _games(tracks)
-    policy_names = _names(policies, "--policies", POLICIES)
-    memory_names = _names(memories, "--memories", MEMORY_VARIANTS)
+    policy_names = option_names(policies, "--policies", POLICIES)
+    memory_names = option_names(memories, "--memories", MEMORY_VARIANTS)
     if workers < 1:
         raise InvalidInputError(f"--workers must be at least 1, got {workers}")
     if max_steps is not None and max_steps < 1:

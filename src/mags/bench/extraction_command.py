@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+
+from mags.llm.flags import add_llm_flags, endpoint_from_flags
 
 EXTRACTION_HELP = (
     "Walk each game's walkthrough and, at every step, compare the facts an LLM extractor "
@@ -22,7 +23,6 @@ EXTRACTION_HELP = (
 
 def add_extraction_command(
     benchmarks: argparse._SubParsersAction[argparse.ArgumentParser],
-    add_llm_flags: Callable[[argparse.ArgumentParser], None],
 ) -> None:
     """Register ``mags eval extraction``."""
     parser = benchmarks.add_parser(
@@ -42,7 +42,6 @@ def add_extraction_command(
 def run_extraction(args: argparse.Namespace) -> int:
     """The ``mags eval extraction`` command."""
     from mags.bench.extraction import ExtractionScore, compare, walkthrough_steps
-    from mags.cli import endpoint_from_flags
     from mags.extract.llm import LLMExtractor
     from mags.extract.textworld import TextWorldExtractor
     from mags.llm import LLMClient

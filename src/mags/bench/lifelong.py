@@ -31,6 +31,7 @@ from typing import Any
 from mags.agents.memories import MEMORY_VARIANTS, make_memory
 from mags.agents.policies import make_policy
 from mags.agents.stepper import AgentStepper
+from mags.bench.command import option_names
 from mags.config import MemoryConfig
 from mags.core.errors import InvalidInputError
 from mags.core.model import Negation
@@ -144,13 +145,8 @@ def _run(args: argparse.Namespace) -> int:
     seeds = parse_seeds(args.seeds)
     if len(seeds) < 2:
         raise InvalidInputError("--seeds: a sequence needs two games or more, e.g. 1-4")
-    memories = [m.strip() for m in args.memories.split(",") if m.strip()]
-    for name in memories:
-        if name not in MEMORY_VARIANTS or name == "summary":
-            raise InvalidInputError(
-                f"--memories {name!r} is not one of {', '.join(MEMORY_VARIANTS)} "
-                "(summary needs an LLM)"
-            )
+    known = [name for name in MEMORY_VARIANTS if name != "summary"]  # that one needs an LLM
+    memories = option_names(args.memories, "--memories", known)
     noise = noise_from_flags(args)
     cache = WorldCache(args.cache) if args.cache else WorldCache.default()
     # The games generated first; a seed the generator skips is left out, and said so.

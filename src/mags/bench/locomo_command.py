@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from mags.bench.extraction_command import add_extraction_command
 from mags.bench.sufficiency_command import add_sufficiency_command
 from mags.core.errors import InvalidInputError
+from mags.llm.flags import add_llm_flags, llm_settings
 
 LOCOMO_HELP = (
     "Ingest each LoCoMo conversation of --data turn by turn into every --systems and measure "
@@ -33,7 +34,6 @@ LOCOMO_HELP = (
 
 def add_eval_command(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
-    add_llm_flags: Callable[[argparse.ArgumentParser], None],
 ) -> None:
     """Register ``mags eval locomo``."""
     from mags.bench.locomo_eval import DEFAULT_BUDGETS, SYSTEMS
@@ -88,7 +88,7 @@ def add_eval_command(
         "--labels", default="docs/eval/chat-rules-labels.jsonl", help="default %(default)s"
     )
     rules.set_defaults(run=run_chat_rules)
-    add_extraction_command(benchmarks, add_llm_flags)
+    add_extraction_command(benchmarks)
     add_sufficiency_command(benchmarks)
 
 
@@ -133,7 +133,6 @@ def run_locomo(args: argparse.Namespace) -> int:
     from mags.bench.locomo import load_locomo
     from mags.bench.locomo_eval import Evidence, evaluate
     from mags.bench.locomo_report import markdown, rich_table, write_plot
-    from mags.cli import llm_settings
     from mags.search.dense import load_embedder
 
     err = Console(stderr=True)

@@ -27,8 +27,6 @@ def merge_entities(graph: LiquidGraph, keep: int, other: int, t: float, reason: 
     Where both held a schema slot (two locations), the more recent fact wins and the older
     is superseded, as if the two had been observed as one thing all along.
     """
-    from mags.core.reconcile import supersede
-
     survivor, gone = graph.entities[keep], graph.entities[other]
     graph.unindex_tokens(other)
     for alias in (gone.name, *gone.aliases):
@@ -71,7 +69,7 @@ def merge_entities(graph: LiquidGraph, keep: int, other: int, t: float, reason: 
             continue
         for rival in rivals:
             if rival.active:
-                supersede(graph, rival, t, by=fact.id, reason="merge")
+                graph.supersede(rival, t, by=fact.id, reason="merge")
         graph.activate(fact)
     graph.emit(
         "merge",

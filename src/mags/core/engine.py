@@ -19,7 +19,7 @@ from mags.core.errors import InvalidInputError, NotFoundError
 from mags.core.graph import ChangeSet, LiquidGraph
 from mags.core.model import Episode, FactRecord, FactView, Negation
 from mags.core.prune import archive, enforce_capacity, prune_decayed
-from mags.core.reconcile import assert_fact, negate, retry_pending, supersede
+from mags.core.reconcile import assert_fact, negate, retry_pending
 from mags.core.retrieve import Recall, estimate_tokens, recall
 from mags.core.schema import DIRECTIONS, RelationSchema, RelationSpec
 from mags.core.validate import (
@@ -240,7 +240,7 @@ class MemoryCore:
             graph.emit("contest", t, data={"claims": len(contested)})
         for fid in judged:
             if fid in graph.active and fid not in asserted:
-                supersede(graph, graph.facts[fid], t, by=None, reason="judge")
+                graph.supersede(graph.facts[fid], t, by=None, reason="judge")
         consolidate(graph, range(first_new_entity, graph.next_entity_id), t)
         self._settle(t)
         # A fact merged into its twin is reported under the twin's id.

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mags.config import MemoryConfig
-from mags.core.dynamics import expiry_time
+from mags.core.dynamics import apply_supersede, expiry_time
+from mags.core.expiry import ExpiryQueue
 from mags.core.model import EntityRecord, Episode, Event, FactRecord, Pending, Qualifiers
 from mags.core.names import clean_name, name_key, tokens
-from mags.core.prune import ExpiryQueue
 from mags.core.schema import RelationSchema, SlotKey
 
 NON_SPREADING_KINDS = frozenset({"state"})
@@ -277,6 +277,15 @@ class LiquidGraph:
                 bucket.add(fid)
         self.active.add(fid)
         self.schedule_expiry(fact)
+
+    def supersede(self, fact: FactRecord, t: float, by: int | None, reason: str) -> None:
+        """Close a current fact at ``t`` (superseded by fact ``by``, or by nothing: negative
+        evidence, a judge); it stays in history with ``rho`` of its strength."""
+        apply_supersede(fact, t, self.config.rho)
+        fact.superseded_by = by
+        self.deactivate(fact, t)
+        facts = (fact.id,) if by is None else (fact.id, by)
+        self.emit("reconcile", t, facts, data={"reason": reason})
 
     def deactivate(self, fact: FactRecord, t: float) -> None:
         """Take a fact out of every index; entities left with no active fact are archived."""

@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mags.core.consolidate import split_entity
-from mags.core.dynamics import apply_evidence, apply_supersede, strength_at
+from mags.core.dynamics import apply_evidence, strength_at
 from mags.core.model import FactRecord, Pending
 from mags.core.names import name_key
 from mags.core.schema import SlotKey, subject_side
@@ -139,7 +139,7 @@ def _create(
     for slot, occ in occupants:
         old = graph.facts[occ]
         if old.active:  # one old fact may hold two of the new fact's slots
-            supersede(graph, old, t, by=record.id, reason=slot[1][2:])
+            graph.supersede(old, t, by=record.id, reason=slot[1][2:])
     graph.activate(record)
     return record.id
 
@@ -175,17 +175,6 @@ def _same_observation(graph: LiquidGraph, occupant: int, batch: int, confidence:
     old = graph.facts[occupant]
     threshold = graph.config.split_confidence
     return old.batch == batch and old.confidence >= threshold and confidence >= threshold
-
-
-def supersede(
-    graph: LiquidGraph, old_fact: FactRecord, t: float, by: int | None, reason: str
-) -> None:
-    """Close a current fact at ``t``; it stays in history with ``rho`` of its strength."""
-    apply_supersede(old_fact, t, graph.config.rho)
-    old_fact.superseded_by = by
-    graph.deactivate(old_fact, t)
-    facts = (old_fact.id,) if by is None else (old_fact.id, by)
-    graph.emit("reconcile", t, facts, data={"reason": reason})
 
 
 def negate(
@@ -231,5 +220,5 @@ def negate(
                 weakened.append(fid)
         closed = [fid for fid in closed if fid not in weakened]
     for fid in closed:
-        supersede(graph, graph.facts[fid], t, by=None, reason="negative evidence")
+        graph.supersede(graph.facts[fid], t, by=None, reason="negative evidence")
     return closed

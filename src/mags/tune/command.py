@@ -17,11 +17,7 @@ import argparse
 from pathlib import Path
 
 from mags.extract.noise_flags import add_noise_flags, noise_from_flags
-
-SAMPLERS = ("tpe", "cmaes", "grid", "coordinate")
-PRUNERS = ("median", "none")
-OBJECTIVES = ("play", "belief", "multi")
-HOLDOUT_COUNT = 10
+from mags.tune.choices import HOLDOUT_COUNT, OBJECTIVES, PRUNERS, SAMPLERS
 
 
 def add_tune_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -46,7 +46,7 @@ from mags.config import MemoryConfig
 from mags.core.errors import InvalidInputError
 from mags.extract.noise import NoiseSpec, regime
 from mags.probes.runner import ProbeSpec, probe_game
-from mags.tune.command import OBJECTIVES
+from mags.tune.choices import OBJECTIVES
 from mags.tune.space import DYNAMICS
 from mags.worlds.cache import WorldCache
 

@@ -31,7 +31,7 @@ from rich.progress import (
 
 from mags.config import MemoryConfig
 from mags.core.errors import InvalidInputError
-from mags.tune.command import HOLDOUT_COUNT, SAMPLERS
+from mags.tune.choices import HOLDOUT_COUNT, SAMPLERS
 from mags.tune.holdout import Holdout, best_trial, compare, measure_sides, tuned_config
 from mags.tune.objectives import Objective
 from mags.tune.report import hide_password, write_plots, write_summary

@@ -43,7 +43,7 @@ from optuna.study import MaxTrialsCallback, Study
 from optuna.trial import FrozenTrial, Trial, TrialState
 
 from mags.core.errors import InvalidInputError, MagsError
-from mags.tune.command import PRUNERS, SAMPLERS
+from mags.tune.choices import PRUNERS, SAMPLERS
 from mags.tune.coordinate import CoordinateSampler
 from mags.tune.objectives import GameMeasure, Objective, mean_values, measure_game
 from mags.tune.space import SPACE, config_from_params
