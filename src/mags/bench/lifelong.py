@@ -100,7 +100,7 @@ def play_lifelong(
             try:
                 if index:  # a new game: a new task, a new house
                     memory.refute(NEW_TASK, clock)
-                    reader.room, reader.doors = None, {}
+                    reader.new_game()
                 budget = evaluator.step_budget or DEFAULT_MAX_STEPS
                 stepper = AgentStepper(
                     env, memory, make_policy("planner", seed), budget=budget, start_time=clock

@@ -173,6 +173,12 @@ class TextWorldExtractor:
     uncut, so a false "fried" does not outlast the next look."""
     doors: dict[tuple[str, str], str] = field(default_factory=dict)
 
+    def new_game(self) -> None:
+        """Start over in another game: the room it stands in and the doors it saw belong to
+        the last one; what it learnt of things (containers, supporters, foods) stays."""
+        self.room = None
+        self.doors = {}
+
     def extract(self, text: str, context: ExtractionContext) -> Extraction:
         """Facts and negations in one step (see the module docstring)."""
         extra = context.extra
