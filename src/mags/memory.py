@@ -354,6 +354,8 @@ class Memory:
                         judged,
                         speaker,
                         iso_when,
+                        extraction.corrections,
+                        extraction.forget,
                     ),
                 )
             except (StoreError, MemoryError, KeyboardInterrupt):
@@ -446,7 +448,12 @@ class Memory:
         return self._write(  # at the time of the write: other turns may have come meanwhile
             episode.t,
             lambda t: self._core.extract_into(
-                episode_id, extraction.facts, extraction.negations, max(t, self.now)
+                episode_id,
+                extraction.facts,
+                extraction.negations,
+                max(t, self.now),
+                extraction.corrections,
+                extraction.forget,
             ),
         )
 

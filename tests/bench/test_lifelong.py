@@ -20,6 +20,7 @@ def test_one_memory_plays_the_games_in_order_on_one_clock(world_cache: WorldCach
     assert [g.seed for g in result.games] == seeds
     assert all(g.won for g in result.games)  # the second house is not the first one
     assert result.first == 1.0 and result.later == 1.0
+    assert result.active_facts > 0  # what the houses left behind, reported
 
 
 def test_the_command_says_what_is_wrong(

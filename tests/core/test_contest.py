@@ -105,3 +105,25 @@ def test_pending_claims_that_faded_are_forgotten() -> None:
     assert len(graph.pending) == 100
     memory.add([Fact("cup 0", "in", "cupboard", confidence=VIEW)], t=1000)  # long after
     assert graph.pending == {}
+
+
+def _rooms_behind(memory: Memory, door: str, direction: str) -> list[str]:
+    return sorted(
+        f.object
+        for f in memory.facts_about(door, t=memory.now)
+        if f.relation == "connects" and dict(f.qualifiers).get("direction") == direction
+    )
+
+
+def test_a_door_leads_to_one_room_per_direction_so_a_misread_room_contests_it() -> None:
+    memory = Memory.open()
+    south = {"direction": "south"}
+    for t in range(3):
+        seen = Fact("oak door", "connects", "kitchen", qualifiers=south, confidence=VIEW)
+        memory.add([seen], t=t)
+    memory.add([Fact("oak door", "connects", "cellar", qualifiers=south, confidence=VIEW)], t=3)
+    assert _rooms_behind(memory, "oak door", "south") == ["kitchen"]  # the misreading waits
+    north = {"direction": "north"}
+    memory.add([Fact("oak door", "connects", "patio", qualifiers=north, confidence=VIEW)], t=4)
+    assert _rooms_behind(memory, "oak door", "north") == ["patio"]  # the other side stands
+    assert _rooms_behind(memory, "oak door", "south") == ["kitchen"]

@@ -24,6 +24,8 @@ and what context it would put into a prompt for a query (what an LLM policy read
 - ``lru``, ``random-evict``: latest-slot at the ``capacity`` variant's budget, evicting the
   least recently stated or used fact, or a seeded random one: the capacity baselines.
 - ablations of liquid: ``no-decay`` (time constants of 10,000 steps, no pruning),
+  ``no-use`` (recall does not strengthen what it returns: ``eta_use = 0``),
+  ``no-contest`` (every contradiction supersedes at once: ``contest = 1``),
   ``no-reconcile`` (nothing is superseded or negated: an append-only graph), ``capacity``
   (at most ``capacity`` facts).
 
@@ -65,6 +67,8 @@ MEMORY_VARIANTS = (
     "lru",
     "random-evict",
     "no-decay",
+    "no-use",
+    "no-contest",
     "no-reconcile",
     "capacity",
 )
@@ -541,7 +545,8 @@ class LatestSlotMemory:
             except MagsError:
                 continue  # a relation the schema lacks: no slot to keep it in
             key = (name_key(belief.subject), spec.name, name_key(belief.object))
-            slots = self.schema.slots(spec, key[0], key[2], key[2])
+            qualifiers = tuple(belief.qualifiers.items())
+            slots = self.schema.slots(spec, key[0], key[2], key[2], qualifiers)
             for slot in slots:
                 occupant = self.slots.get(slot)
                 if occupant is not None and occupant != key:
@@ -651,6 +656,10 @@ def variant_config(
     config = config or MemoryConfig()
     if name == "no-decay":
         return config.with_changes(theta_prune=0.0, tau0=1e4, tau_max=1e6)
+    if name == "no-use":
+        return config.with_changes(eta_use=0.0)
+    if name == "no-contest":
+        return config.with_changes(contest=1.0)
     if name == "capacity":
         return config.with_changes(capacity=capacity)
     return config
@@ -679,7 +688,7 @@ def make_memory(
     x = extractor
     if name == "liquid":
         return LiquidMemory(config, path=path, extractor=x)
-    if name == "no-decay":
+    if name in ("no-decay", "no-use", "no-contest"):
         return LiquidMemory(variant_config(name, config), name, path=path, extractor=x)
     if name == "no-reconcile":
         return LiquidMemory(

@@ -9,8 +9,9 @@ two things for certain and tells its memory: the old task is over (its goal and 
 refuted) and it stands in a new house (the extractor's sense of the current room and its
 doors starts over). Everything else the memory keeps as it is.
 
-Reported per memory: the score of the first game (a fresh memory) and the mean score of the
-later ones (a memory full of another house), so the difference is what carrying it costs.
+Reported per memory: the score of the first game (a fresh memory), the mean score of the
+later ones (a memory full of another house), so the difference is what carrying it costs,
+and the facts the memory holds active at the end (what twenty houses leave behind).
 
 Example
 -------
@@ -65,6 +66,8 @@ class LifelongResult:
 
     memory: str
     games: tuple[GameResult, ...]
+    active_facts: int
+    """Facts the memory holds active after the last game."""
 
     @property
     def first(self) -> float:
@@ -114,9 +117,10 @@ def play_lifelong(
                 clock += record.step + 1
             finally:
                 evaluator.close()
+        size = memory.size()
     finally:
         memory.close()
-    return LifelongResult(memory_name, tuple(games))
+    return LifelongResult(memory_name, tuple(games), size)
 
 
 def add_lifelong_command(commands: Any) -> None:
@@ -160,14 +164,17 @@ def _run(args: argparse.Namespace) -> int:
         raise InvalidInputError("--seeds: fewer than two of these games can be played")
     seeds = playable
     tag = regime(noise, args.noise_seed) or "clean"
-    print(f"| memory | first game | later games (mean of {len(seeds) - 1}) | won |")
-    print("|---|---:|---:|---:|")
+    print(f"| memory | first game | later games (mean of {len(seeds) - 1}) | won | facts at end |")
+    print("|---|---:|---:|---:|---:|")
     for name in memories:
         result = play_lifelong(
             args.track, seeds, name, cache=cache, noise=noise, noise_seed=args.noise_seed
         )
         won = sum(g.won for g in result.games)
-        print(f"| {name} | {result.first:.2f} | {result.later:.2f} | {won}/{len(seeds)} |")
+        print(
+            f"| {name} | {result.first:.2f} | {result.later:.2f} | {won}/{len(seeds)} "
+            f"| {result.active_facts} |"
+        )
         print(
             f"{name}: " + ", ".join(f"{g.seed}:{g.score:.2f}/{g.steps}" for g in result.games),
             file=sys.stderr,

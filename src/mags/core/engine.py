@@ -17,9 +17,10 @@ from mags.core.dynamics import apply_use, strength_at
 from mags.core.episodes import EpisodeHit, TokenCount, Window
 from mags.core.errors import InvalidInputError, NotFoundError
 from mags.core.graph import ChangeSet, LiquidGraph
-from mags.core.model import Episode, FactRecord, FactView, Negation
+from mags.core.model import Correction, Episode, FactRecord, FactView, ForgetRequest, Negation
 from mags.core.prune import archive, enforce_capacity, prune_decayed
 from mags.core.reconcile import assert_fact, negate, retry_pending
+from mags.core.requests import correct, forget
 from mags.core.retrieve import Recall, estimate_tokens, recall
 from mags.core.schema import DIRECTIONS, RelationSchema, RelationSpec
 from mags.core.validate import (
@@ -28,6 +29,7 @@ from mags.core.validate import (
     check_facts,
     check_name,
     check_negation,
+    check_requests,
     check_text,
     check_time,
     check_when,
@@ -98,22 +100,38 @@ class MemoryCore:
         judged: Sequence[int] = (),
         speaker: str | None = None,
         when: str | None = None,
+        corrections: Sequence[Correction] = (),
+        forget_requests: Sequence[ForgetRequest] = (),
     ) -> Episode:
         """Store an episode and apply what was extracted from it (already validated).
 
         ``judged`` are current facts a conflict judge found contradicted by this
         observation (ids from `undecided_conflicts`); they are closed like negative evidence.
+        ``corrections`` and ``forget_requests`` are what the speaker asked of the memory
+        (see `mags.core.requests`).
         """
         episode_id = self.graph.next_episode_id
         valid = check_facts(facts, self.graph.schema)
         patterns = [check_negation(n, self.graph.schema) for n in negations]
-        ids = self._apply(valid, patterns, t, source, episode=episode_id, judged=judged)
+        corrections, forget_requests = check_requests(corrections, forget_requests)
+        ids = self._apply(
+            valid, patterns, t, source, episode=episode_id, judged=judged, corrections=corrections
+        )
         episode = self.graph.add_episode(t, text, source, tuple(ids), speaker, when)
         self.graph.emit("observe", t, ids, data=_observe_data(episode))
+        if forget_requests:
+            forget(self.graph, forget_requests, t, episode.id)
+            self._settle(t)
         return episode
 
     def extract_into(
-        self, episode_id: int, facts: Sequence[Any], negations: Sequence[Negation], t: float
+        self,
+        episode_id: int,
+        facts: Sequence[Any],
+        negations: Sequence[Negation],
+        t: float,
+        corrections: Sequence[Correction] = (),
+        forget_requests: Sequence[ForgetRequest] = (),
     ) -> list[int]:
         """Apply what was extracted later from the stored episode ``episode_id`` (a proxy
         stores a turn first and extracts it off the request path); the facts are linked to
@@ -124,8 +142,14 @@ class MemoryCore:
             raise NotFoundError(f"no episode with id {episode_id!r}")
         valid = check_facts(facts, self.graph.schema)
         patterns = [check_negation(n, self.graph.schema) for n in negations]
-        ids = self._apply(valid, patterns, t, episode.source, episode=episode_id)
+        corrections, forget_requests = check_requests(corrections, forget_requests)
+        ids = self._apply(
+            valid, patterns, t, episode.source, episode=episode_id, corrections=corrections
+        )
         self.graph.emit("extract", t, ids, data={"episode": episode_id})
+        if forget_requests:
+            forget(self.graph, forget_requests, t, episode_id)
+            self._settle(t)
         return ids
 
     def undecided_conflicts(self, facts: Sequence[Any], limit: int) -> list[FactView]:
@@ -207,6 +231,7 @@ class MemoryCore:
         source: str | None,
         episode: int | None,
         judged: Sequence[int] = (),
+        corrections: Sequence[Correction] = (),
     ) -> list[int]:
         graph = self.graph
         batch = graph.next_batch
@@ -232,6 +257,9 @@ class MemoryCore:
             if fid is not None:
                 ids.append(fid)
                 created.append(fid)
+        corrected = correct(graph, corrections, t, batch, episode)
+        ids += corrected
+        created += corrected
         if created:
             graph.emit("add", t, created, data={"source": source, "episode": episode})
         if reinforced:

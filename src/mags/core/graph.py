@@ -10,7 +10,7 @@ taken (``take_changes``), so RAM follows the active graph, not the life of the m
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mags.config import MemoryConfig
@@ -149,6 +149,20 @@ class LiquidGraph:
         self._new_episodes.append(episode)
         return episode
 
+    def forget_episode(self, episode_id: int, t: float) -> None:
+        """Someone asked to forget an episode: it leaves RAM (and so every recall) and the
+        store keeps it as history, with the time it was forgotten."""
+        episode = self.episodes.pop(episode_id, None)
+        if episode is None:
+            return
+        forgotten = replace(episode, forgotten_t=t)
+        # Not written yet (the request's own turn): write it once, forgotten.
+        unwritten = [i for i, e in enumerate(self._new_episodes) if e.id == episode_id]
+        if unwritten:
+            self._new_episodes[unwritten[0]] = forgotten
+        else:
+            self._new_episodes.append(forgotten)
+
     # ------------------------------------------------------------------------ entities
     def find_entity(self, name: str) -> int | None:
         """The id a name resolves to, or None."""
@@ -220,7 +234,11 @@ class LiquidGraph:
         """The schema slots a fact takes (see `RelationSchema.slots`)."""
         spec = self.schema.relations[fact.relation]
         return self.schema.slots(
-            spec, fact.subject, fact.object, name_key(self.entities[fact.object].name)
+            spec,
+            fact.subject,
+            fact.object,
+            name_key(self.entities[fact.object].name),
+            fact.qualifiers,
         )
 
     def new_fact(
@@ -373,8 +391,11 @@ class LiquidGraph:
                 self.facts[fact.id] = fact
                 self.activate(fact)
         for episode in sorted(episodes, key=lambda e: e.id):
-            self.episodes[episode.id] = episode
             self.next_episode_id = max(self.next_episode_id, episode.id + 1)
+            if episode.forgotten_t is None:
+                self.episodes[episode.id] = episode
+            else:  # forgotten (maybe by another writer since the last read): history only
+                self.episodes.pop(episode.id, None)
         self.next_fact_id = max(self.next_fact_id, next_fact_id)
         self.next_batch = max(self.next_batch, next_batch)
         self.last_seq = max(self.last_seq, last_seq)

@@ -22,6 +22,13 @@ class Fact:
     >>> fact = Fact("apple", "in", "fridge", qualifiers={"quantity": 2}, confidence=0.9)
     >>> fact.relation, fact.qualifiers
     ('in', {'quantity': 2})
+
+    ``change=True`` marks a statement that the world changed ("I moved to Lisbon"): it
+    supersedes what holds its slots now however much evidence that has, as the agent's own
+    outcome does, instead of voting against it like a reading that may be wrong.
+
+    >>> Fact("ana", "lives_in", "Lisbon", confidence=0.9, change=True).change
+    True
     """
 
     subject: str
@@ -29,6 +36,7 @@ class Fact:
     object: str
     qualifiers: Mapping[str, Scalar] | None = None
     confidence: float = 1.0
+    change: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +59,38 @@ class Negation:
     subject: str | None = None
     object: str | None = None
     confidence: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """A speaker corrects what they said: ``new`` replaces ``old`` as the object of their
+    current statements ("I meant Lisbon, not Porto"); with ``old`` None, the object of
+    what they said in their previous turn ("sorry, I meant Lisbon").
+
+    Example
+    -------
+    >>> Correction("ana", "Lisbon", "Porto")
+    Correction(speaker='ana', new='Lisbon', old='Porto')
+    """
+
+    speaker: str
+    new: str
+    old: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetRequest:
+    """A speaker asks to be forgotten: what they said about ``topic`` ("forget what I told
+    you about Mark"), or with ``topic`` None their previous turn ("please forget that").
+
+    Example
+    -------
+    >>> ForgetRequest("ana", "Mark")
+    ForgetRequest(speaker='ana', topic='Mark')
+    """
+
+    speaker: str
+    topic: str | None = None
 
 
 @dataclass(slots=True)
@@ -115,6 +155,8 @@ class Episode:
     fact_ids: tuple[int, ...]
     speaker: str | None = None
     when: str | None = None
+    forgotten_t: float | None = None
+    """When someone asked to forget it: from then on it is history, never recalled."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict."""
@@ -126,6 +168,7 @@ class Episode:
             "speaker": self.speaker,
             "when": self.when,
             "fact_ids": list(self.fact_ids),
+            "forgotten_t": self.forgotten_t,
         }
 
 

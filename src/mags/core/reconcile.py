@@ -3,8 +3,10 @@
 A new fact that conflicts with a current one (the same slot: one location, one of
 open/closed/locked) does not simply replace it. Evidence decides (the *contest*):
 
-- a **certain** claim (confidence 1.0: the agent's own action succeeded, a person
-  corrected it) supersedes at once;
+- a **certain** claim (confidence 1.0: the agent's own action succeeded) or a statement of
+  **change** (``Fact.change``: "I moved to Lisbon", "sorry, I meant Lisbon") supersedes at
+  once, however much evidence the old fact had: a person telling us their news is not a
+  misread view;
 - an **uncertain** claim takes ``contest * confidence`` of the current fact's strength
   and supersedes it only if its own strength, ``eta * confidence`` plus what earlier
   claims of the same fact left (they decay with ``tau0``), is at least what the current
@@ -60,7 +62,7 @@ def assert_fact(
 
     occupants = _occupants(graph, fact, subject, obj)
     claim = _claim(graph, key, fact.confidence, t)
-    contested = occupants and fact.confidence < 1.0 and cfg.contest < 1.0
+    contested = occupants and fact.confidence < 1.0 and not fact.change and cfg.contest < 1.0
     if contested and not _wins_contest(graph, occupants, claim.strength, fact.confidence, t):
         graph.pending[key] = claim
         return None, False
@@ -94,7 +96,8 @@ def _occupants(
     graph: LiquidGraph, fact: ValidFact, subject: int, obj: int
 ) -> list[tuple[SlotKey, int]]:
     """The current facts holding the slots ``fact`` would take."""
-    slots = graph.schema.slots(fact.spec, subject, obj, name_key(graph.entities[obj].name))
+    obj_key = name_key(graph.entities[obj].name)
+    slots = graph.schema.slots(fact.spec, subject, obj, obj_key, fact.qualifiers)
     return [(slot, graph.slots[slot]) for slot in slots if slot in graph.slots]
 
 

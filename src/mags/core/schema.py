@@ -35,6 +35,9 @@ class RelationSpec:
     subject_kind, object_kind: kinds given to untyped entities at either end.
     tau_scale: the fact's first time constant is ``tau0 * tau_scale`` (a preference lasts
         longer than a plan).
+    per_qualifier: the functional and inverse-functional slots are taken once per value of
+        this qualifier, and not at all by a fact without it (a door leads to one room in
+        each direction, and a room has one door in each direction).
     """
 
     name: str
@@ -48,6 +51,7 @@ class RelationSpec:
     object_kind: str | None = None
     description: str = ""
     tau_scale: float = 1.0
+    per_qualifier: str | None = None
 
 
 def relation_key(name: str) -> str:
@@ -136,7 +140,12 @@ class RelationSchema:
         return self._state_group.get(value_key)
 
     def slots(
-        self, spec: RelationSpec, subject: EntityT, obj: EntityT, object_key: str
+        self,
+        spec: RelationSpec,
+        subject: EntityT,
+        obj: EntityT,
+        object_key: str,
+        qualifiers: Iterable[tuple[str, object]] = (),
     ) -> list[tuple[EntityT, str]]:
         """Slots a fact takes; the subject-side ones first (see `subject_side`).
 
@@ -147,18 +156,27 @@ class RelationSchema:
         [('apple', 'g:location')]
         >>> schema.slots(schema.resolve("is"), "door", "open", "open")
         [('door', 's:openness')]
+        >>> schema.slots(schema.resolve("connects"), "door", "hall", "hall",
+        ...              (("direction", "south"),))
+        [('door', 'r:connects/south'), ('hall', 'o:connects/south')]
         """
         out: list[tuple[EntityT, str]] = []
+        suffix = ""
+        if spec.per_qualifier is not None:
+            value = dict(qualifiers).get(spec.per_qualifier)
+            if value is None:
+                return out  # no direction, no slot: the fact stands beside the others
+            suffix = f"/{value}"
         if spec.group is not None:
             out.append((subject, "g:" + spec.group))
         if spec.functional:
-            out.append((subject, "r:" + spec.name))
+            out.append((subject, "r:" + spec.name + suffix))
         if spec.state_values:
             group = self._state_group.get(object_key)
             if group is not None:
                 out.append((subject, "s:" + group))
         if spec.inverse_functional:
-            out.append((obj, "o:" + spec.name))
+            out.append((obj, "o:" + spec.name + suffix))
         return out
 
 
@@ -196,8 +214,13 @@ def default_schema() -> RelationSchema:
             )
             for d in DIRECTIONS
         ),
+        # A door seen from a room in one direction: one room per (door, direction), one door
+        # per (room, direction), so a misread room contests the true one.
         RelationSpec(
             "connects",
+            functional=True,
+            inverse_functional=True,
+            per_qualifier="direction",
             stable=True,
             importance=1.5,
             subject_kind="door",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mags.core.errors import InvalidInputError, TimeOrderError
-from mags.core.model import Fact, Negation, Qualifiers, Scalar
+from mags.core.model import Correction, Fact, ForgetRequest, Negation, Qualifiers, Scalar
 from mags.core.schema import RelationSchema, RelationSpec
 
 MAX_NAME_CHARS = 200
@@ -29,6 +29,8 @@ class ValidFact:
     object: str
     qualifiers: Qualifiers
     confidence: float
+    change: bool = False
+    """The statement asserts a change: it supersedes at once (see `mags.core.model.Fact`)."""
 
 
 def check_text(value: Any, what: str, max_chars: int) -> str:
@@ -146,11 +148,13 @@ def check_fact(value: Any, schema: RelationSchema) -> ValidFact:
     """A `Fact` or a ``(subject, relation, object[, qualifiers])`` tuple, checked."""
     if isinstance(value, Fact):
         subject, relation, obj = value.subject, value.relation, value.object
-        qualifiers, confidence = value.qualifiers, value.confidence
+        qualifiers, confidence, change = value.qualifiers, value.confidence, value.change
+        if not isinstance(change, bool):
+            raise InvalidInputError(f"change must be True or False, got {change!r}")
     elif isinstance(value, tuple | list) and len(value) in (3, 4):
         subject, relation, obj = value[0], value[1], value[2]
         qualifiers = value[3] if len(value) == 4 else None
-        confidence = 1.0
+        confidence, change = 1.0, False
     else:
         raise InvalidInputError(
             f"a fact must be a mags.Fact or a (subject, relation, object[, qualifiers]) "
@@ -165,6 +169,7 @@ def check_fact(value: Any, schema: RelationSchema) -> ValidFact:
         obj,
         check_qualifiers(qualifiers),
         check_confidence(confidence),
+        change,
     )
 
 
@@ -210,3 +215,21 @@ def check_negation(
     subject = None if value.subject is None else check_name(value.subject, "subject")
     obj = None if value.object is None else check_name(value.object, "object")
     return relation, subject, obj, check_confidence(value.confidence)
+
+
+def check_requests(corrections: Any, forget: Any) -> tuple[list[Correction], list[ForgetRequest]]:
+    """Corrections and forget requests from an extractor, checked (see `mags.core.requests`)."""
+    checked: list[Correction] = []
+    for item in corrections:
+        if not isinstance(item, Correction):
+            raise InvalidInputError(f"expected a mags Correction, got {type(item).__name__}")
+        old = None if item.old is None else check_name(item.old, "corrected object")
+        speaker = check_name(item.speaker, "speaker")
+        checked.append(Correction(speaker, check_name(item.new, "corrected object"), old))
+    requests: list[ForgetRequest] = []
+    for item in forget:
+        if not isinstance(item, ForgetRequest):
+            raise InvalidInputError(f"expected a mags ForgetRequest, got {type(item).__name__}")
+        topic = None if item.topic is None else check_name(item.topic, "topic to forget")
+        requests.append(ForgetRequest(check_name(item.speaker, "speaker"), topic))
+    return checked, requests

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from mags.core.model import Fact, FactView, Negation
+from mags.core.model import Correction, Fact, FactView, ForgetRequest, Negation
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,10 @@ class Extraction:
 
     facts: Sequence[Fact | tuple[str, str, str]] = field(default_factory=tuple)
     negations: Sequence[Negation] = field(default_factory=tuple)
+    corrections: Sequence[Correction] = field(default_factory=tuple)
+    """What the speaker corrected ("sorry, I meant Lisbon")."""
+    forget: Sequence[ForgetRequest] = field(default_factory=tuple)
+    """What the speaker asked the memory to forget ("forget what I told you about Mark")."""
 
 
 @runtime_checkable

@@ -31,6 +31,7 @@ from datetime import date, datetime
 from mags.core.model import Fact, Scalar
 from mags.core.schema import WHEN
 from mags.extract.base import Extraction, ExtractionContext
+from mags.extract.chat_changes import ChatChanges
 from mags.search.timeq import NUMBER as _NUMBER
 from mags.search.timeq import UNIT as _UNIT
 from mags.search.timeq import WEEKDAYS as _WEEKDAYS
@@ -194,13 +195,25 @@ class ChatRuleExtractor:
         if not speaker or (context.role or "").lower() == "assistant":
             return Extraction()
         now = _parse_when(context.when)
+        changes = ChatChanges(lambda sentence: _sentence_facts(sentence, speaker, now))
         facts: dict[tuple[str, str, str], Fact] = {}
+        negations, corrections, forget = [], [], []
         for sentence in sentences(text):
+            forget += changes.forget(sentence, speaker)  # "can you forget that?" asks too
             if sentence.endswith("?") or _HYPOTHETICAL.search(sentence):
                 continue
-            for fact in _sentence_facts(sentence, speaker, now):
+            corrections += changes.corrections(sentence, speaker)
+            negations += changes.negations(sentence, speaker)
+            stated = changes.news(_sentence_facts(sentence, speaker, now), sentence)
+            for fact in stated:
                 facts.setdefault((fact.subject, fact.relation, fact.object.lower()), fact)
-        return Extraction(facts=tuple(facts.values()))
+        if forget:  # a request to forget is not a statement to remember
+            return Extraction(forget=tuple(forget))
+        return Extraction(
+            facts=tuple(facts.values()),
+            negations=tuple(negations),
+            corrections=tuple(corrections),
+        )
 
 
 def _parse_when(when: str | None) -> date | None:
@@ -356,6 +369,7 @@ def _simple(relation: str, conf: float = LIKELY, proper: bool = False, bare: boo
 
 
 _OR_I = "|" + _LEAD + "I" + _ADV
+_STARTED = r"\s+(?:(?:started|start|began|begun) )?"
 _SIMPLE: list[tuple[str, Rule]] = [
     (
         r"(?:'m| am|'ve been)?" + _ADV + r"\s+(?:live|living) in (?P<o>.+)(?P<o2>)",
@@ -366,11 +380,17 @@ _SIMPLE: list[tuple[str, Rule]] = [
         _simple("is_from", proper=True),
     ),
     (
-        r"(?:'m| am)?" + _ADV + r"\s+(?:work|working) as (?P<o>.+)(?P<o2>)",
+        r"(?:'m| am)?" + _ADV + _STARTED + r"(?:work|working) as (?P<o>.+)(?P<o2>)",
         _simple("works_as", EXPLICIT),
     ),
     (
-        r"(?:'m| am)?" + _ADV + r"\s+(?:work|working) (?:at|for) (?P<o>.+)(?P<o2>)",
+        r"(?:'m| am)?"
+        + _ADV
+        + _STARTED
+        + r"(?:work|working) (?:at|for) (?P<o>.+)"
+        + _OR_I
+        + r"\s+(?:got|took|accepted|landed) a (?:new )?(?:job|position) (?:at|with) "
+        r"(?P<o2>.+)",
         _simple("works_at"),
     ),
     (

@@ -32,7 +32,7 @@ Example
 >>> chat.prompt_version
 'extract-chat-v1'
 >>> chat.extract("Sure, happy to help!", ExtractionContext(0, None, role="assistant"))
-Extraction(facts=(), negations=())
+Extraction(facts=(), negations=(), corrections=(), forget=())
 >>> client.close()
 """
 

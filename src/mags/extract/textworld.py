@@ -287,7 +287,9 @@ class _Step:
             self.add_effect(previous, f"{OPPOSITE[cmd.obj]}_of", header)
             door = self.x.doors.get((previous, cmd.obj))
             if door is not None:
-                self.add(door, "connects", header, qualifiers={"direction": OPPOSITE[cmd.obj]})
+                self.add_effect(
+                    door, "connects", header, qualifiers={"direction": OPPOSITE[cmd.obj]}
+                )
                 self.x.doors[(header, OPPOSITE[cmd.obj])] = door
         self.x.room = header
         # The room's header is the game saying where the player is, not a reading of a

@@ -45,14 +45,16 @@ POLICIES = ("walkthrough", "random")
 STRATEGIES = (
     "liquid",
     "no-decay",
+    "no-use",
+    "no-contest",
     "latest-slot",
     "lru",
     "random-evict",
     "append-only",
     "one-per-relation",
 )
-"""MAGS, its no-decay ablation and the baselines it is compared with (all
-`mags.agents.memories` variants)."""
+"""MAGS, its ablations (no decay, no use-reinforcement, no contest) and the baselines it
+is compared with (all `mags.agents.memories` variants)."""
 DEFAULT_RANDOM_STEPS = 500
 NO_INFORMATION = frozenset({"look", "inventory"})
 """Commands the random policy skips: the step already carries their answers."""

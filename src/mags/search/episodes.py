@@ -45,8 +45,8 @@ class EpisodeSearch:
         self.dense_weight = float(getattr(embedder, "weight", DENSE_WEIGHT))
 
     def add(self, episodes: Iterable[Episode]) -> None:
-        """Index new episodes."""
-        batch = [(e.id, indexed_text(e)) for e in episodes]
+        """Index new episodes (a forgotten one is never indexed)."""
+        batch = [(e.id, indexed_text(e)) for e in episodes if e.forgotten_t is None]
         for episode_id, text in batch:
             self.lexical.add(episode_id, text)
         if self.dense is not None:

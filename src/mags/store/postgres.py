@@ -92,7 +92,14 @@ def _migration_1(schema: sql.Identifier) -> list[sql.Composed]:
     ]
 
 
-MIGRATIONS = [_migration_1]
+def _migration_2(schema: sql.Identifier) -> list[sql.Composed]:
+    # Forget requests: an episode someone asked to forget stays as history, never recalled.
+    return [
+        sql.SQL("ALTER TABLE {}.episodes ADD COLUMN forgotten_t DOUBLE PRECISION").format(schema)
+    ]
+
+
+MIGRATIONS = [_migration_1, _migration_2]
 """Migration ``i`` brings a memory from schema version ``i`` to ``i + 1``. Append only."""
 SCHEMA_VERSION = len(MIGRATIONS)
 

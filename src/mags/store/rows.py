@@ -25,7 +25,7 @@ FACT_COLUMNS = (
     "importance, floor, valid_from, valid_to, archived_t, archive_reason, episode, batch, "
     "superseded_by, version"
 )
-EPISODE_COLUMNS = "id, t, text, source, fact_ids, speaker, wall_time"
+EPISODE_COLUMNS = "id, t, text, source, fact_ids, speaker, wall_time, forgotten_t"
 EVENT_COLUMNS = "seq, t, kind, facts, entities, data"
 ACTIVE = "valid_to IS NULL AND archived_t IS NULL"
 """The SQL condition of an active fact (`FactRecord.active`)."""
@@ -107,12 +107,13 @@ def fact_in(r: Row) -> FactRecord:
 
 def episode_out(e: Episode) -> tuple[Any, ...]:
     """An episode as a row of ``EPISODE_COLUMNS``."""
-    return (e.id, e.t, e.text, e.source, json.dumps(e.fact_ids), e.speaker, e.when)
+    fact_ids = json.dumps(e.fact_ids)
+    return (e.id, e.t, e.text, e.source, fact_ids, e.speaker, e.when, e.forgotten_t)
 
 
 def episode_in(r: Row) -> Episode:
     """A row of ``EPISODE_COLUMNS`` as an episode."""
-    return Episode(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), r[5], r[6])
+    return Episode(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), r[5], r[6], r[7])
 
 
 def event_out(e: Event) -> tuple[Any, ...]:

@@ -109,10 +109,16 @@ def _migration_3(db: sqlite3.Connection) -> None:
     )
 
 
+def _migration_4(db: sqlite3.Connection) -> None:
+    # Forget requests: an episode someone asked to forget stays as history, never recalled.
+    db.execute("ALTER TABLE episodes ADD COLUMN forgotten_t REAL")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_1,
     _migration_2,
     _migration_3,
+    _migration_4,
 ]
 """Migration ``i`` brings a file from schema version ``i`` to ``i + 1``. Append only."""
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -294,7 +300,9 @@ class SQLiteStore(CommitStore):
             [(*fact_out(f), commit) for f in changes.facts],
         )
         db.executemany(
-            f"INSERT INTO episodes ({EPISODE_COLUMNS}, written) VALUES (?,?,?,?,?,?,?,?)",
+            # REPLACE: a forget request rewrites an episode (its forgotten_t).
+            f"INSERT OR REPLACE INTO episodes ({EPISODE_COLUMNS}, written) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
             [(*episode_out(e), commit) for e in changes.episodes],
         )
         db.executemany(
