@@ -4,7 +4,10 @@ An episode reaches recall through one or more *channels*: a lexical or dense sea
 (scored by the caller's index, 0..1), the fact channel (it is the evidence behind a chosen
 fact), or as a neighbour of a hit in the same conversation (a reply right after a hit that
 asked a question is most often what answers it). A time window from the query boosts the
-episodes dated inside it; a query that names a speaker boosts that speaker's turns. All of
+episodes dated inside it; a query that names a speaker boosts that speaker's turns. An
+episode whose every fact has since been closed (the world or the person changed, or they
+said it no longer holds) is *stale*: it weighs `STALE_WEIGHT` of its score and, when packed,
+says so (`STALE_MARK`), so that the turn that states the current value comes first. All of
 it is arithmetic over ids and scores: no I/O, no LLM.
 """
 
@@ -27,6 +30,12 @@ NEXT_WEIGHT = 0.25
 NEXT_AFTER_QUESTION_WEIGHT = 0.6
 PREVIOUS_WEIGHT = 0.15
 TokenCount = Callable[[str], int]
+#: Weight of the current channel: the turn that stated the current value of a slot (where
+#: someone lives now, the job they have now) that the query's best facts reach.
+CURRENT_WEIGHT = 1.0
+#: Share of its score a stale episode keeps (its facts no longer hold).
+STALE_WEIGHT = 0.25
+STALE_MARK = " [no longer current]"
 
 #: Multipliers for an episode inside the query's time window, and for a named speaker's.
 TIME_BOOST = 1.5
@@ -55,6 +64,12 @@ class Window(Protocol):
         ...
 
 
+def is_stale(graph: LiquidGraph, episode: Episode) -> bool:
+    """Whether every fact the episode stated has since been closed (superseded, negated,
+    forgotten or faded): what it says is history, not the present."""
+    return bool(episode.fact_ids) and not any(f in graph.active for f in episode.fact_ids)
+
+
 def same_thread(a: Episode, b: Episode) -> bool:
     """Whether two consecutive episodes belong to one exchange (same session date, or both
     undated and one step apart)."""
@@ -69,11 +84,13 @@ def score_episodes(
     fact_support: Mapping[int, float],
     query: str,
     window: Window | None,
+    current: Mapping[int, float] | None = None,
 ) -> tuple[dict[int, float], dict[int, set[str]]]:
     """Every candidate episode's score and the channels that found it.
 
     ``fact_support`` maps an episode id to the (normalized) score of the best chosen fact
-    it supports.
+    it supports; ``current`` the same for the best facts that hold a slot (their turn
+    stated a current value, which a changed world makes worth more than older turns).
     """
     episodes = graph.episodes
     scores: dict[int, float] = {}
@@ -86,11 +103,15 @@ def score_episodes(
 
     direct: dict[int, float] = {}
     for hit in hits:
-        credit(hit.episode, hit.score, hit.via)
-        direct[hit.episode] = direct.get(hit.episode, 0.0) + hit.score
+        found = episodes.get(hit.episode)
+        score = hit.score * (STALE_WEIGHT if found and is_stale(graph, found) else 1.0)
+        credit(hit.episode, score, hit.via)
+        direct[hit.episode] = direct.get(hit.episode, 0.0) + score
     for eid, support in fact_support.items():
         credit(eid, FACT_WEIGHT * support, "fact")
         direct[eid] = direct.get(eid, 0.0) + FACT_WEIGHT * support
+    for eid, support in (current or {}).items():
+        credit(eid, CURRENT_WEIGHT * support, "current")
     for eid, score in direct.items():
         episode = episodes.get(eid)
         if episode is None:
@@ -137,19 +158,25 @@ def date_label(when: str | None) -> str | None:
     return f"{int(day)} {MONTHS[int(month) - 1]} {year}"
 
 
-def episode_line(episode: Episode) -> str:
-    """One episode as a prompt line: ``- Caroline: ...`` for a turn, ``- t=3: ...`` else.
+def episode_line(episode: Episode, stale: bool = False) -> str:
+    """One episode as a prompt line: ``- Caroline: ...`` for a turn, ``- t=3: ...`` else;
+    a ``stale`` one ends with `STALE_MARK`.
 
     Example
     -------
     >>> episode_line(Episode(1, 3.0, "You see a  key.", None, ()))
     '- t=3: You see a key.'
+    >>> episode_line(Episode(2, 4.0, "I live in Porto.", None, (1,), "ana"), stale=True)
+    '- ana: I live in Porto. [no longer current]'
     """
     text = " ".join(episode.text.split())
-    return f"- {episode.speaker}: {text}" if episode.speaker else f"- t={episode.t:g}: {text}"
+    line = f"- {episode.speaker}: {text}" if episode.speaker else f"- t={episode.t:g}: {text}"
+    return line + STALE_MARK if stale else line
 
 
-def render_episodes(episodes: Iterable[Episode]) -> list[str]:
+def render_episodes(
+    episodes: Iterable[Episode], stale: frozenset[int] | set[int] = frozenset()
+) -> list[str]:
     """Lines for the chosen episodes: in time order, a ``[date]`` line before each new date."""
     lines: list[str] = []
     current: str | None = None
@@ -159,15 +186,20 @@ def render_episodes(episodes: Iterable[Episode]) -> list[str]:
             # An undated turn after dated ones must not seem to share their date.
             lines.append(f"[{label or 'undated'}]")
         current = label
-        lines.append(episode_line(episode))
+        lines.append(episode_line(episode, episode.id in stale))
     return lines
 
 
 def pack_episodes(
-    ranked: Iterable[Episode], room: int, count: TokenCount, header: str
+    ranked: Iterable[Episode],
+    room: int,
+    count: TokenCount,
+    header: str,
+    stale: frozenset[int] | set[int] = frozenset(),
 ) -> tuple[list[Episode], int]:
     """The best-ranked episodes whose lines (with ``header`` before the first and a date
-    line before each new date) fit in ``room`` tokens; returns them and the tokens used.
+    line before each new date; the ``stale`` ones marked) fit in ``room`` tokens; returns
+    them and the tokens used.
 
     Example
     -------
@@ -181,7 +213,8 @@ def pack_episodes(
     used = 0
     for episode in ranked:
         label = date_label(episode.when)
-        cost = count(episode_line(episode)) + 1 + (0 if picked else count(header) + 1)
+        line = episode_line(episode, episode.id in stale)
+        cost = count(line) + 1 + (0 if picked else count(header) + 1)
         if label not in dates and (label is not None or picked):
             cost += count(f"[{label or 'undated'}]") + 1
         if used + cost > room:

@@ -22,6 +22,7 @@ from mags.core.episodes import (
     TIME_BOOST,
     EpisodeHit,
     TokenCount,
+    is_stale,
     Window,
     pack_episodes,
     render_episodes,
@@ -38,6 +39,8 @@ MAX_NGRAM = 5
 RECENCY_STEPS = 5.0
 """How fast the recency boost (``config.recency``) fades with a fact's age, in steps."""
 MAX_POSTING = 64
+CURRENT_FACTS = 3
+"""How many of the best facts may bring the turn that stated their current value."""
 FACTS_HEADER = "Known facts (strength in brackets):"
 EPISODES_HEADER = "Observations:"
 
@@ -275,17 +278,28 @@ def recall(
 
     add_facts(int(budget * graph.config.fact_share) if hits else budget)
     top = max((scores[fid] for fid in chosen), default=0.0) or 1.0
+    top_ranked = max((scores[fid] for fid in ranked[:1]), default=0.0) or 1.0
     support: dict[int, float] = {}
     for fid in chosen:
         episode = graph.facts[fid].episode
         if episode is not None:
             support[episode] = max(support.get(episode, 0.0), scores[fid] / top)
-    episode_scores, via = score_episodes(graph, hits, support, query, window)
+    current: dict[int, float] = {}
+    for fid in ranked[:CURRENT_FACTS]:  # chosen or not: their turn may fit where they do not
+        fact = graph.facts[fid]
+        if fact.episode is not None and scores[fid] > 0 and graph.fact_slots(fact):
+            current[fact.episode] = max(current.get(fact.episode, 0.0), scores[fid] / top_ranked)
+    episode_scores, via = score_episodes(graph, hits, support, query, window, current)
     for eid in exclude:
         episode_scores.pop(eid, None)
     ranked_episodes = sorted(episode_scores, key=lambda e: (-episode_scores[e], e))
+    stale = {e for e in ranked_episodes if is_stale(graph, graph.episodes[e])}
     picked, spent = pack_episodes(
-        (graph.episodes[eid] for eid in ranked_episodes), budget - used, count, EPISODES_HEADER
+        (graph.episodes[eid] for eid in ranked_episodes),
+        budget - used,
+        count,
+        EPISODES_HEADER,
+        stale,
     )
     used += spent
     add_facts(budget)
@@ -295,7 +309,7 @@ def recall(
         if chosen:
             out += [FACTS_HEADER, *(fact_line(fid) for fid in chosen)]
         if picked:
-            out += [EPISODES_HEADER, *render_episodes(picked)]
+            out += [EPISODES_HEADER, *render_episodes(picked, stale)]
         return out
 
     lines = render()
