@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from mags.bench.extraction_command import add_extraction_command
 from mags.bench.sufficiency_command import add_sufficiency_command
+from mags.bench.updates_command import add_updates_command
 from mags.core.errors import InvalidInputError
 from mags.llm.flags import add_llm_flags, llm_settings
 
@@ -90,6 +91,7 @@ def add_eval_command(
     rules.set_defaults(run=run_chat_rules)
     add_extraction_command(benchmarks)
     add_sufficiency_command(benchmarks)
+    add_updates_command(benchmarks)
 
 
 def run_chat_rules(args: argparse.Namespace) -> int:

@@ -146,6 +146,7 @@ class MemoryCore:
         ids = self._apply(
             valid, patterns, t, episode.source, episode=episode_id, corrections=corrections
         )
+        self.graph.link_episode(episode_id, ids)
         self.graph.emit("extract", t, ids, data={"episode": episode_id})
         if forget_requests:
             forget(self.graph, forget_requests, t, episode_id)

@@ -149,19 +149,29 @@ class LiquidGraph:
         self._new_episodes.append(episode)
         return episode
 
+    def link_episode(self, episode_id: int, fact_ids: Iterable[int]) -> None:
+        """Record facts extracted later from a stored episode as its facts."""
+        episode = self.episodes[episode_id]
+        linked = tuple(dict.fromkeys((*episode.fact_ids, *fact_ids)))
+        if linked != episode.fact_ids:
+            self._rewrite_episode(replace(episode, fact_ids=linked))
+
+    def _rewrite_episode(self, episode: Episode) -> None:
+        """Write a changed episode once: in place of its unwritten version, if any."""
+        if episode.forgotten_t is None:
+            self.episodes[episode.id] = episode
+        unwritten = [i for i, e in enumerate(self._new_episodes) if e.id == episode.id]
+        if unwritten:
+            self._new_episodes[unwritten[0]] = episode
+        else:
+            self._new_episodes.append(episode)
+
     def forget_episode(self, episode_id: int, t: float) -> None:
         """Someone asked to forget an episode: it leaves RAM (and so every recall) and the
         store keeps it as history, with the time it was forgotten."""
         episode = self.episodes.pop(episode_id, None)
-        if episode is None:
-            return
-        forgotten = replace(episode, forgotten_t=t)
-        # Not written yet (the request's own turn): write it once, forgotten.
-        unwritten = [i for i, e in enumerate(self._new_episodes) if e.id == episode_id]
-        if unwritten:
-            self._new_episodes[unwritten[0]] = forgotten
-        else:
-            self._new_episodes.append(forgotten)
+        if episode is not None:
+            self._rewrite_episode(replace(episode, forgotten_t=t))
 
     # ------------------------------------------------------------------------ entities
     def find_entity(self, name: str) -> int | None:

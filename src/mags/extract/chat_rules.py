@@ -299,6 +299,17 @@ def _moved(m: re.Match[str], sentence: str, s: str, now: date | None) -> list[Fa
     return _fact(s, "lives_in", place, EXPLICIT) + event
 
 
+# "We moved to Valencia": a household's move is the speaker's too.
+_RULES.append(
+    (
+        re.compile(
+            _LEAD + r"we(?:'ve)?" + _ADV + r"\s+(?:moved|relocated) to (?P<o>.+)", re.IGNORECASE
+        ),
+        _moved,
+    )
+)
+
+
 @_rule(_BE + _ADV + r"\s+an? (?P<o>[\w-]+(?: [\w-]+){0,3})")
 def _am_a(m: re.Match[str], sentence: str, s: str, now: date | None) -> list[Fact]:
     words = m["o"].lower().split()

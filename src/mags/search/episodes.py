@@ -43,10 +43,16 @@ class EpisodeSearch:
         self.lexical = LexicalIndex()
         self.dense = DenseIndex(embedder) if embedder is not None else None
         self.dense_weight = float(getattr(embedder, "weight", DENSE_WEIGHT))
+        self.last_id = 0  # episode ids only grow: those up to here are indexed
 
     def add(self, episodes: Iterable[Episode]) -> None:
-        """Index new episodes (a forgotten one is never indexed)."""
-        batch = [(e.id, indexed_text(e)) for e in episodes if e.forgotten_t is None]
+        """Index new episodes; a rewritten one (its facts linked later, or forgotten) is
+        indexed already, and a forgotten one never."""
+        given = list(episodes)
+        batch = [
+            (e.id, indexed_text(e)) for e in given if e.forgotten_t is None and e.id > self.last_id
+        ]
+        self.last_id = max([self.last_id, *(e.id for e in given)])
         for episode_id, text in batch:
             self.lexical.add(episode_id, text)
         if self.dense is not None:
