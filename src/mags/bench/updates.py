@@ -183,8 +183,8 @@ def score_proxy(cases: Sequence[UpdateCase], budget: int = SMALL_BUDGET) -> list
                     history.append({"role": "user", "content": said})
                     reply = client.chat.completions.create(
                         model="any",
-                        messages=history,
-                        user=case.speaker,  # type: ignore[arg-type]
+                        messages=history,  # type: ignore[arg-type]
+                        user=case.speaker,
                     )
                     history.append(
                         {"role": "assistant", "content": reply.choices[0].message.content or ""}
