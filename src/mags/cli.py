@@ -205,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="liquid",
         help="liquid (default), none, window, full-history, rag, summary, append-only, "
         "one-per-relation, latest-slot, lru, random-evict, "
-        "no-decay, no-use, no-contest, no-reconcile, capacity",
+        "no-decay, no-use, no-contest, belief, no-reconcile, capacity",
     )
     play.add_argument("--config", help="a TOML file of memory hyperparameters")
     play.add_argument("--max-steps", type=int, help="step budget (default: the track's)")

@@ -69,6 +69,20 @@ class MemoryConfig:
         "strength an uncertain contradiction takes from a current fact (1: it supersedes)",
     )
 
+    belief: int = _param(
+        0,
+        0,
+        1,
+        "1: strength is the probability a fact holds now, filtered per slot with hazards "
+        "and learned reliabilities (issue 35, mags.core.belief); 0: the contest",
+    )
+    error_values: float = _param(
+        4.0, 1.0, 100.0, "belief: how many other values a wrong reading may name"
+    )
+    reliability_weight: float = _param(
+        10.0, 0.0, 1000.0, "belief: pseudo-observations behind a reading's stated confidence"
+    )
+
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)

@@ -697,6 +697,22 @@ class Memory:
         with self._lock:
             return self._store.events(since)
 
+    def sources(self) -> dict[str, dict[str, float | int]]:
+        """Each source and relation class that certain outcomes have confirmed or refuted,
+        with the reliability a reading stated at confidence 0.9 now gets from it (with
+        ``MemoryConfig(belief=1)``; learned in this process, not stored).
+
+        Example
+        -------
+        >>> from mags import Fact, Negation
+        >>> m = Memory.open(config=MemoryConfig(belief=1))
+        >>> _ = m.observe("You see an apple in the fridge.", t=0, source="eyes")
+        >>> m.sources()
+        {}
+        """
+        with self._lock:
+            return self._core.sources()
+
     def stats(self) -> dict[str, int]:
         """Counts of entities, facts, active facts, episodes and events."""
         with self._lock:

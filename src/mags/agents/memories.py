@@ -26,6 +26,8 @@ and what context it would put into a prompt for a query (what an LLM policy read
 - ablations of liquid: ``no-decay`` (time constants of 10,000 steps, no pruning),
   ``no-use`` (recall does not strengthen what it returns: ``eta_use = 0``),
   ``no-contest`` (every contradiction supersedes at once: ``contest = 1``),
+  ``belief`` (strength is the filtered probability that a fact holds now, with hazards and
+  learned reliabilities: ``belief = 1``, issue 35, `mags.core.belief`),
   ``no-reconcile`` (nothing is superseded or negated: an append-only graph), ``capacity``
   (at most ``capacity`` facts).
 
@@ -69,6 +71,7 @@ MEMORY_VARIANTS = (
     "no-decay",
     "no-use",
     "no-contest",
+    "belief",
     "no-reconcile",
     "capacity",
 )
@@ -660,6 +663,8 @@ def variant_config(
         return config.with_changes(eta_use=0.0)
     if name == "no-contest":
         return config.with_changes(contest=1.0)
+    if name == "belief":
+        return config.with_changes(belief=1)
     if name == "capacity":
         return config.with_changes(capacity=capacity)
     return config
@@ -688,7 +693,7 @@ def make_memory(
     x = extractor
     if name == "liquid":
         return LiquidMemory(config, path=path, extractor=x)
-    if name in ("no-decay", "no-use", "no-contest"):
+    if name in ("no-decay", "no-use", "no-contest", "belief"):
         return LiquidMemory(variant_config(name, config), name, path=path, extractor=x)
     if name == "no-reconcile":
         return LiquidMemory(

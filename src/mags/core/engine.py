@@ -243,7 +243,7 @@ class MemoryCore:
         reinforced: list[int] = []
         contested: list[ValidFact] = []
         for fact in facts:
-            fid, is_new = assert_fact(graph, fact, t, batch, episode)
+            fid, is_new = assert_fact(graph, fact, t, batch, episode, source)
             if fid is None:
                 contested.append(fact)
                 continue
@@ -323,6 +323,8 @@ class MemoryCore:
             if not 0 < fid < self.graph.next_fact_id:
                 raise NotFoundError(f"no fact with id {fid!r}")
         used = [fid for fid in ids if fid in self.graph.active]
+        if self.graph.config.belief:
+            used = []  # use says nothing about truth: belief is not raised by it
         for fid in used:
             fact = self.graph.facts[fid]
             apply_use(fact, t, self.graph.config.eta_use)
@@ -539,6 +541,12 @@ class MemoryCore:
             ],
             "facts": [self.view(graph.facts[f], t).to_dict() for f in sorted(graph.active)],
         }
+
+    def sources(self, confidence: float = 0.9) -> dict[str, dict[str, float | int]]:
+        """What certain outcomes taught of each source and relation class (belief mode):
+        confirmed and refuted claims, and the reliability a reading stated at
+        ``confidence`` now gets (`mags.core.belief.Reliabilities`)."""
+        return self.graph.reliabilities.table(confidence)
 
     def stats(self) -> dict[str, int]:
         """Counts of what the active graph holds (history is counted by the store)."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mags.config import MemoryConfig
+from mags.core.belief import Reliabilities, hazard_tau
 from mags.core.dynamics import apply_supersede, expiry_time
 from mags.core.expiry import ExpiryQueue
 from mags.core.model import EntityRecord, Episode, Event, FactRecord, Pending, Qualifiers
@@ -82,6 +83,8 @@ class LiquidGraph:
         # Claims that lost their contest with a current fact (see mags.core.reconcile); in
         # RAM only: a reopened memory starts their count again.
         self.pending: dict[IdentityKey, Pending] = {}
+        # Learned in this process from certain outcomes (belief mode); not stored.
+        self.reliabilities = Reliabilities(config.reliability_weight)
         self.active: set[int] = set()
         self.expiry = ExpiryQueue()
         # Change tracking for the store.
@@ -268,6 +271,9 @@ class LiquidGraph:
     ) -> FactRecord:
         """A fresh fact after its first evidence (not yet active; see `activate`)."""
         cfg = self.config
+        tau = min(cfg.tau_max, cfg.tau0 * tau_scale)
+        if cfg.belief:  # its belief fades at the hazard of change of its relation
+            tau = hazard_tau(self.schema.relations[relation], tau)
         fact = FactRecord(
             id=self.next_fact_id,
             subject=subject,
@@ -277,7 +283,7 @@ class LiquidGraph:
             confidence=confidence,
             strength=min(1.0, cfg.eta * confidence),
             t0=t,
-            tau=min(cfg.tau_max, cfg.tau0 * tau_scale),
+            tau=tau,
             evidence=1,
             importance=importance,
             floor=cfg.s_floor if stable else 0.0,

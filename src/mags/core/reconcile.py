@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from mags.core import belief
 from mags.core.consolidate import split_entity
 from mags.core.dynamics import apply_evidence, strength_at
 from mags.core.model import FactRecord, Pending
@@ -40,9 +41,14 @@ if TYPE_CHECKING:
 
 
 def assert_fact(
-    graph: LiquidGraph, fact: ValidFact, t: float, batch: int, episode: int | None
+    graph: LiquidGraph,
+    fact: ValidFact,
+    t: float,
+    batch: int,
+    episode: int | None,
+    source: str | None = None,
 ) -> tuple[int | None, bool]:
-    """Apply one piece of evidence; returns ``(fact_id, is_new)``.
+    """Apply one piece of evidence from ``source``; returns ``(fact_id, is_new)``.
 
     ``fact_id`` is None when the fact lost its contest with a current fact: it is pending.
     """
@@ -54,18 +60,42 @@ def assert_fact(
     cfg = graph.config
     if existing is not None:
         record = graph.facts[existing]
-        apply_evidence(record, t, fact.confidence, cfg.eta, cfg.kappa, cfg.tau_max)
+        if cfg.belief:
+            _believe_again(graph, record, fact, t, source)
+        else:
+            apply_evidence(record, t, fact.confidence, cfg.eta, cfg.kappa, cfg.tau_max)
         record.confidence = max(record.confidence, fact.confidence)
         graph.touch_fact(record)
         graph.schedule_expiry(record)
         return existing, False
 
     occupants = _occupants(graph, fact, subject, obj)
+    if cfg.belief:
+        claim = _believe(graph, fact, key, occupants, t, source)
+        if claim is None:
+            return None, False
+        return _split_or_create(graph, fact, subject, obj, claim, occupants, t, batch, episode)
     claim = _claim(graph, key, fact.confidence, t)
     contested = occupants and fact.confidence < 1.0 and not fact.change and cfg.contest < 1.0
     if contested and not _wins_contest(graph, occupants, claim.strength, fact.confidence, t):
         graph.pending[key] = claim
         return None, False
+    return _split_or_create(graph, fact, subject, obj, claim, occupants, t, batch, episode)
+
+
+def _split_or_create(
+    graph: LiquidGraph,
+    fact: ValidFact,
+    subject: int,
+    obj: int,
+    claim: Pending,
+    occupants: list[tuple[SlotKey, int]],
+    t: float,
+    batch: int,
+    episode: int | None,
+) -> tuple[int, bool]:
+    """Believe a claim: split its subject first when two certain facts of one observation
+    cannot both be about one thing."""
     if any(
         subject_side(slot) and _same_observation(graph, occ, batch, fact.confidence)
         for slot, occ in occupants
@@ -73,6 +103,69 @@ def assert_fact(
         subject = split_entity(graph, subject, [], t, reason="conflict within one observation")
         occupants = _occupants(graph, fact, subject, obj)
     return _create(graph, fact, subject, obj, claim, occupants, t, batch, episode), True
+
+
+def _reliability(graph: LiquidGraph, fact: ValidFact, source: str | None) -> float:
+    """How far this reading is to be trusted: a change is; else what the source earned."""
+    if fact.change:
+        return 1.0
+    cls = belief.relation_class(fact.spec)
+    return graph.reliabilities.of(source, cls, fact.confidence)
+
+
+def _source_of(graph: LiquidGraph, record: FactRecord) -> str | None:
+    """Who first claimed a fact (its first evidence's episode source)."""
+    found = graph.episodes.get(record.episode) if record.episode is not None else None
+    return found.source if found is not None else None
+
+
+def _learn(graph: LiquidGraph, record: FactRecord, held: bool) -> None:
+    """A certain outcome confirmed or refuted an uncertain claim: its source learns."""
+    if record.confidence < 1.0:
+        cls = belief.relation_class(graph.schema.relations[record.relation])
+        graph.reliabilities.learn(_source_of(graph, record), cls, held)
+
+
+def _believe_again(
+    graph: LiquidGraph, record: FactRecord, fact: ValidFact, t: float, source: str | None
+) -> None:
+    """Belief mode: the value a fact holds was observed again (Bayes, `mags.core.belief`)."""
+    r = _reliability(graph, fact, source)
+    if r >= 1.0:
+        _learn(graph, record, held=True)
+    record.strength = belief.observed(strength_at(record, t), r, graph.config.error_values)
+    record.t0 = t
+    record.evidence += 1
+    record.version += 1
+
+
+def _believe(
+    graph: LiquidGraph,
+    fact: ValidFact,
+    key: IdentityKey,
+    occupants: list[tuple[SlotKey, int]],
+    t: float,
+    source: str | None,
+) -> Pending | None:
+    """Belief mode: a value the slot does not hold was observed. Every value it holds loses
+    what Bayes' rule takes; the claim is believed (returned) once it is the most likely
+    value, else it waits as pending (None)."""
+    m = graph.config.error_values
+    r = _reliability(graph, fact, source)
+    held = [graph.facts[occ] for _, occ in occupants]
+    p_current = max((strength_at(f, t) for f in held), default=0.0)
+    pending = graph.pending.pop(key, None)
+    tau = belief.hazard_tau(fact.spec, graph.config.tau0)
+    prior = pending.at(t, tau) if pending is not None else belief.newcomer(p_current, m)
+    claim = Pending(belief.observed(prior, r, m), t, 1 if pending is None else pending.evidence + 1)
+    for old in held:
+        if r >= 1.0:
+            _learn(graph, old, held=False)
+        weaken(graph, old, belief.contradicted(strength_at(old, t), prior, r, m), t)
+    if held and claim.strength <= max(strength_at(f, t) for f in held):
+        graph.pending[key] = claim
+        return None
+    return claim
 
 
 def retry_pending(
@@ -214,7 +307,9 @@ def negate(
         ):
             closed.append(fid)
     cfg = graph.config
-    if confidence < 1.0 and cfg.contest < 1.0:
+    if cfg.belief:
+        closed = _unseen(graph, closed, t, confidence)
+    elif confidence < 1.0 and cfg.contest < 1.0:
         weakened = []
         for fid in closed:
             fact = graph.facts[fid]
@@ -224,4 +319,22 @@ def negate(
         closed = [fid for fid in closed if fid not in weakened]
     for fid in closed:
         graph.supersede(graph.facts[fid], t, by=None, reason="negative evidence")
+    return closed
+
+
+def _unseen(graph: LiquidGraph, matching: list[int], t: float, confidence: float) -> list[int]:
+    """Belief mode: negative evidence lowers each matching fact's belief by Bayes' rule;
+    returns those no longer more likely than not (to be closed)."""
+    closed = []
+    for fid in matching:
+        fact = graph.facts[fid]
+        if confidence >= 1.0:
+            _learn(graph, fact, held=False)
+            closed.append(fid)
+            continue
+        cls = belief.relation_class(graph.schema.relations[fact.relation])
+        r = graph.reliabilities.of(None, cls, confidence)
+        weaken(graph, fact, belief.unseen(strength_at(fact, t), r), t)
+        if strength_at(fact, t) < belief.CLOSE_BELOW:
+            closed.append(fid)
     return closed

@@ -12,7 +12,7 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-from mags.core.errors import UnknownRelationError
+from mags.core.errors import InvalidInputError, UnknownRelationError
 
 SlotKey = tuple[int, str]
 #: What a slot is keyed by: the graph's entity ids, or names (a baseline without a graph).
@@ -38,6 +38,10 @@ class RelationSpec:
     per_qualifier: the functional and inverse-functional slots are taken once per value of
         this qualifier, and not at all by a fact without it (a door leads to one room in
         each direction, and a room has one door in each direction).
+    hazard: the chance per step that the world changes the value behind the memory's back
+        (a portable thing's place often, where a person lives rarely, a map link never);
+        with ``MemoryConfig.belief`` a belief fades toward "unknown" at this rate
+        (`mags.core.belief`). None: the relation's time constant decides, as without it.
     """
 
     name: str
@@ -52,6 +56,14 @@ class RelationSpec:
     description: str = ""
     tau_scale: float = 1.0
     per_qualifier: str | None = None
+    hazard: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.hazard is not None and not 0.0 <= self.hazard <= 1.0:
+            raise InvalidInputError(
+                f"relation {self.name!r}: hazard must be a chance per step in [0, 1], "
+                f"got {self.hazard!r}"
+            )
 
 
 def relation_key(name: str) -> str:
@@ -196,11 +208,23 @@ def default_schema() -> RelationSchema:
     openness, map directions, food states and a handful of generic relations."""
     loc = "location"
     relations = [
-        RelationSpec("in", group=loc, object_kind="container", description="inside a container"),
-        RelationSpec("on", group=loc, object_kind="supporter", description="on a supporter"),
-        RelationSpec("at", group=loc, object_kind="room", description="lying in a room"),
-        RelationSpec("held_by", group=loc, object_kind="person", description="carried by"),
-        RelationSpec("is", state_values=True, object_kind="state", description="state"),
+        # Hazards per step (see RelationSpec.hazard): a thing's place and state change when
+        # someone acts on them; the map never does.
+        RelationSpec(
+            "in", group=loc, object_kind="container", description="inside a container", hazard=0.01
+        ),
+        RelationSpec(
+            "on", group=loc, object_kind="supporter", description="on a supporter", hazard=0.01
+        ),
+        RelationSpec(
+            "at", group=loc, object_kind="room", description="lying in a room", hazard=0.01
+        ),
+        RelationSpec(
+            "held_by", group=loc, object_kind="person", description="carried by", hazard=0.01
+        ),
+        RelationSpec(
+            "is", state_values=True, object_kind="state", description="state", hazard=0.01
+        ),
         *(
             RelationSpec(
                 d,
@@ -211,6 +235,7 @@ def default_schema() -> RelationSchema:
                 subject_kind="room",
                 object_kind="room",
                 description=f"subject lies {d.removesuffix('_of')} of object",
+                hazard=0.0,
             )
             for d in DIRECTIONS
         ),
@@ -226,6 +251,7 @@ def default_schema() -> RelationSchema:
             subject_kind="door",
             object_kind="room",
             description="a door or passage opens onto a room",
+            hazard=0.0,
         ),
         RelationSpec(
             "exit",
@@ -303,11 +329,19 @@ def chat_schema() -> RelationSchema:
         return RelationSpec(name, subject_kind=person, description=description, **kw)  # type: ignore[arg-type]
 
     relations = [
+        # Hazards per turn: people move and change jobs rarely (and say so when they do).
         about_person(
-            "lives_in", "lives in a place", functional=True, object_kind="place", tau_scale=4.0
+            "lives_in",
+            "lives in a place",
+            functional=True,
+            object_kind="place",
+            tau_scale=4.0,
+            hazard=1e-4,
         ),
-        about_person("works_as", "job or role", functional=True, tau_scale=4.0),
-        about_person("works_at", "employer or workplace", functional=True, tau_scale=4.0),
+        about_person("works_as", "job or role", functional=True, tau_scale=4.0, hazard=1e-4),
+        about_person(
+            "works_at", "employer or workplace", functional=True, tau_scale=4.0, hazard=1e-4
+        ),
         about_person("is_from", "place of origin", stable=True, object_kind="place"),
         about_person("studies", "subject or school of study", tau_scale=2.0),
         about_person("likes", "preference", tau_scale=4.0),

@@ -176,6 +176,13 @@ def _slot(a: Atom) -> tuple[str, ...] | None:
     return None
 
 
+def compared_beliefs(beliefs: set[Atom], scope: Scope) -> set[Atom]:
+    """The beliefs a score counts: compared predicates about things the agent has seen."""
+    return {
+        a for a in beliefs if a[0] in COMPARED and all(x in scope.seen or x == "P" for x in a[1])
+    }
+
+
 def score(beliefs: set[Atom], truth: set[Atom], scope: Scope) -> BeliefScore:
     """Compare beliefs with the truth within the scope.
 
@@ -191,9 +198,7 @@ def score(beliefs: set[Atom], truth: set[Atom], scope: Scope) -> BeliefScore:
     (1, 1, 0.5)
     """
     truth_in = {a for a in truth if scope.covers(a)}
-    believed = {
-        a for a in beliefs if a[0] in COMPARED and all(x in scope.seen or x == "P" for x in a[1])
-    }
+    believed = compared_beliefs(beliefs, scope)
     true_slots: dict[tuple[str, ...], set[Atom]] = {}
     for a in truth:
         slot = _slot(a)

@@ -14,7 +14,7 @@ from mags.config import MemoryConfig
 from mags.core.errors import InvalidInputError
 from mags.extract.noise import NoiseSpec
 from mags.llm import LLMConfig
-from mags.probes.report import plot_over_steps, summary_table
+from mags.probes.report import plot_over_steps, plot_reliability, summary_table
 from mags.probes.runner import POLICIES, STRATEGIES, ProbeResult, ProbeSpec, run_probes
 from mags.worlds.cache import WorldCache
 from mags.worlds.generate import make_games
@@ -89,7 +89,10 @@ def probe_command(
     out.print(summary_table(results))
     if plot:
         written = plot_over_steps(results, Path(plot))
-        out.print(f"plot written to {written}")
+        reliability = plot_reliability(
+            results, Path(plot).with_name(Path(plot).stem + "-reliability.png")
+        )
+        out.print(f"plots written to {written} and {reliability}")
     sys.stdout.flush()
     return 0
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from rich.table import Table
 
+from mags.probes.calibration import merged
 from mags.probes.runner import ProbeResult
 
 
@@ -28,6 +29,7 @@ def summarize(results: Sequence[ProbeResult]) -> list[dict[str, Any]]:
     rows = []
     for (track, policy, strategy), rs in groups.items():
         f1s = [r.f1 for r in rs]
+        forecasts = merged([r.calibration for r in rs])
         memory = statistics.fmean(r.memory_ms_per_step for r in rs)
         env = statistics.fmean(r.env_ms_per_step for r in rs)
         rows.append(
@@ -41,6 +43,8 @@ def summarize(results: Sequence[ProbeResult]) -> list[dict[str, Any]]:
                 "f1": statistics.fmean(f1s),
                 "f1_min": min(f1s),
                 "stale_rate": statistics.fmean(r.stale_rate for r in rs),
+                "brier": forecasts.brier,
+                "ece": forecasts.ece,
                 "steps": statistics.fmean(r.steps for r in rs),
                 "memory_ms_per_step": memory,
                 "env_ms_per_step": env,
@@ -65,6 +69,8 @@ def summary_table(results: Sequence[ProbeResult]) -> Table:
         "F1",
         "F1 min",
         "stale",
+        "Brier",
+        "ECE",
         "steps",
         "memory ms",
         "env ms",
@@ -84,6 +90,8 @@ def summary_table(results: Sequence[ProbeResult]) -> Table:
             f"{row['f1']:.3f}",
             f"{row['f1_min']:.3f}",
             f"{100 * float(row['stale_rate']):.1f}%",
+            f"{row['brier']:.3f}",
+            f"{row['ece']:.3f}",
             f"{row['steps']:.0f}",
             f"{row['memory_ms_per_step']:.2f}",
             f"{row['env_ms_per_step']:.2f}",
@@ -128,6 +136,41 @@ def plot_over_steps(results: Sequence[ProbeResult], path: Path) -> Path:
     return path
 
 
+def plot_reliability(results: Sequence[ProbeResult], path: Path) -> Path:
+    """The reliability plot: per strategy, the share of believed atoms that were true
+    against the belief (strength) they were held with, pooled over games; the diagonal is
+    perfect calibration. One panel per (track, policy); written as PNG to ``path``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = sorted({(r.track, r.policy) for r in results})
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 4), squeeze=False)
+    for col, (track, policy) in enumerate(panels):
+        ax = axes[0][col]
+        ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1)
+        for strategy in sorted({r.strategy for r in results}):
+            runs = [
+                r for r in results if (r.track, r.policy, r.strategy) == (track, policy, strategy)
+            ]
+            points = merged([r.calibration for r in runs]).curve()
+            if points:
+                xs, ys, _ = zip(*points, strict=True)
+                ax.plot(xs, ys, marker="o", label=strategy)
+        ax.set_title(f"{track} ({policy})")
+        ax.set_xlabel("belief (strength)")
+        ax.set_xlim(0, 1.02)
+        ax.set_ylim(0, 1.02)
+    axes[0][0].set_ylabel("share true")
+    axes[0][0].legend(loc="upper left")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def _mean_series(series: Sequence[Sequence[float]]) -> list[float]:
     """Mean at each step over the runs still going at that step."""
     longest = max(len(s) for s in series)
@@ -150,14 +193,15 @@ def summary_markdown(rows: Sequence[dict[str, Any]]) -> str:
     """
     head = (
         "| track | policy | strategy | games | precision | recall | F1 | F1 min | stale | "
-        "steps | memory ms/step | env ms/step | memory/env |"
+        "Brier | ECE | steps | memory ms/step | env ms/step | memory/env |"
     )
-    lines = [head, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [head, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         lines.append(
             f"| {row['track']} | {row['policy']} | {row['strategy']} | {row['games']} | "
             f"{row['precision']:.3f} | {row['recall']:.3f} | {row['f1']:.3f} | "
-            f"{row['f1_min']:.3f} | {100 * row['stale_rate']:.1f}% | {row['steps']:.0f} | "
+            f"{row['f1_min']:.3f} | {100 * row['stale_rate']:.1f}% | {row['brier']:.3f} | "
+            f"{row['ece']:.3f} | {row['steps']:.0f} | "
             f"{row['memory_ms_per_step']:.2f} | {row['env_ms_per_step']:.2f} | "
             f"{100 * row['memory_share']:.1f}% |"
         )

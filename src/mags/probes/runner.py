@@ -34,10 +34,12 @@ from mags.probes.beliefs import (
     BeliefScore,
     Scope,
     beliefs_from_facts,
+    compared_beliefs,
     score,
     true_state_size,
     truth_atoms,
 )
+from mags.probes.calibration import Calibration, add_forecasts, atom_probabilities
 from mags.worlds.cache import WorldCache
 from mags.worlds.env import Observation, open_game
 
@@ -47,6 +49,7 @@ STRATEGIES = (
     "no-decay",
     "no-use",
     "no-contest",
+    "belief",
     "latest-slot",
     "lru",
     "random-evict",
@@ -110,12 +113,26 @@ class ProbeResult:
     """The noise regime (`NoiseSpec.label`), with its seed; empty: none."""
     f1_by_step: list[float] = field(default_factory=list)
     stale_by_step: list[float] = field(default_factory=list)
+    calibration: Calibration = field(default_factory=Calibration)
+    """Every step's believed atoms as forecasts (their strength) against the truth."""
+
+    @property
+    def brier(self) -> float:
+        """Brier score of the beliefs read as probabilities (see `mags.probes.calibration`)."""
+        return self.calibration.brier
+
+    @property
+    def ece(self) -> float:
+        """Expected calibration error of the beliefs read as probabilities."""
+        return self.calibration.ece
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON row `mags probe --json` prints (series left out)."""
+        """The JSON row `mags probe --json` prints (series and bins left out)."""
         row = asdict(self)
         row.pop("f1_by_step")
         row.pop("stale_by_step")
+        row.pop("calibration")
+        row["brier"], row["ece"] = self.brier, self.ece
         return row
 
 
@@ -144,6 +161,7 @@ def probe_game(
     rng = random.Random(spec.seed)
     scope = Scope()
     scores: list[BeliefScore] = []
+    calibration = Calibration()
     memory_s = 0.0
     try:
         plan = list(evaluator.walkthrough) if spec.policy == "walkthrough" else []
@@ -159,10 +177,16 @@ def probe_game(
             room = next((f.args[1] for f in truth if f.predicate == "at" and f.args[0] == "P"), "")
             scope.observe(room, visible_names(observation), previous_room)
             previous_room = room
-            beliefs = beliefs_from_facts(
-                (b.subject, b.relation, b.object) for b in strategy.beliefs(t)
+            held = strategy.beliefs(t)
+            beliefs = beliefs_from_facts((b.subject, b.relation, b.object) for b in held)
+            true_atoms = truth_atoms((f.predicate, f.args) for f in truth)
+            scores.append(score(beliefs, true_atoms, scope))
+            add_forecasts(
+                calibration,
+                atom_probabilities((b.subject, b.relation, b.object, b.strength) for b in held),
+                true_atoms,
+                compared_beliefs(beliefs, scope),
             )
-            scores.append(score(beliefs, truth_atoms((f.predicate, f.args) for f in truth), scope))
             if observation.done or t == limit:
                 break
             command = _next_command(spec.policy, plan, t, observation, rng)
@@ -195,6 +219,7 @@ def probe_game(
         won=won,
         f1_by_step=[s.f1 for s in scores],
         stale_by_step=[s.stale_rate for s in scores],
+        calibration=calibration,
     )
 
 

@@ -45,7 +45,8 @@ DepartureReason = Literal["superseded", "decay", "capacity", "removed"]
 
 HOW_TO_TRACE = (
     "make a trace with `mags play GAME --seed N --trace FILE` and a liquid memory "
-    "(liquid, no-decay, no-use, no-contest, no-reconcile or capacity; liquid is the default)"
+    "(liquid, no-decay, no-use, no-contest, belief, no-reconcile or capacity; "
+    "liquid is the default)"
 )
 
 _DEPARTURE_EVENTS: dict[str, DepartureReason] = {

@@ -332,8 +332,8 @@ class Session:
         if liquid is None:
             raise ConflictError(
                 f"the {self.spec.memory} memory has no graph to edit; start a session with a "
-                "liquid memory (liquid, no-decay, no-use, no-contest, no-reconcile, capacity) "
-                "to edit facts"
+                "liquid memory (liquid, no-decay, no-use, no-contest, belief, no-reconcile, "
+                "capacity) to edit facts"
             )
         return liquid
 
