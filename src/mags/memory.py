@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
@@ -12,7 +12,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from mags.config import MemoryConfig
-from mags.core.engine import MemoryCore
+from mags.core.engine import BOUNDARY_KEEP, MemoryCore
 from mags.core.errors import ExtractionError, InvalidInputError, MagsError, StoreError
 from mags.core.model import Episode, Event, Fact, FactView, Negation
 from mags.core.retrieve import Recall
@@ -696,6 +696,23 @@ class Memory:
             raise InvalidInputError(f"since must be a non-negative integer, got {since!r}")
         with self._lock:
             return self._store.events(since)
+
+    def boundary(
+        self, t: float, relations: Sequence[str] | None = None, keep: float = BOUNDARY_KEEP
+    ) -> list[int]:
+        """Say that a context ended at ``t`` (a new game, task or session): what may have
+        changed behind it (``relations``, default every relation that can change) keeps
+        ``keep`` of its strength, so the first reading after it decides. Returns the ids of
+        the facts weakened.
+
+        Example
+        -------
+        >>> m = Memory.open()
+        >>> _ = m.add([("apple", "in", "fridge"), ("kitchen", "north_of", "hall")], t=0)
+        >>> len(m.boundary(t=1))   # the apple may have moved; the map did not
+        1
+        """
+        return self._write(t, lambda t: self._core.boundary(t, relations, keep))
 
     def sources(self) -> dict[str, dict[str, float | int]]:
         """Each source and relation class that certain outcomes have confirmed or refuted,

@@ -75,3 +75,25 @@ def test_use_does_not_raise_belief() -> None:
 def test_a_hazard_outside_zero_one_is_refused() -> None:
     with pytest.raises(InvalidInputError, match="hazard must be a chance per step"):
         RelationSpec("moves", hazard=1.5)
+
+
+def test_after_a_boundary_the_first_reading_decides() -> None:
+    memory = belief_memory()
+    for t in range(5):
+        seen(memory, "fridge", t)
+    memory.add([Fact("kitchen", "north_of", "hall", confidence=VIEW)], t=4)
+    touched = memory.boundary(t=5)  # a new house: the apple may be anywhere, the map is not
+    assert len(touched) == 1
+    seen(memory, "table", 6, relation="on")
+    assert [o for o, _ in where(memory, "apple", 6)] == ["table"]
+
+
+def test_a_boundary_says_what_is_wrong() -> None:
+    memory = belief_memory()
+    seen(memory, "fridge", 3)
+    with pytest.raises(InvalidInputError, match="keep must be a share"):
+        memory.boundary(t=4, keep=2)
+    with pytest.raises(InvalidInputError, match="earlier than the memory's latest change"):
+        memory.boundary(t=1)
+    with pytest.raises(InvalidInputError, match="flies_to"):
+        memory.boundary(t=4, relations=["flies_to"])

@@ -129,6 +129,11 @@ class AgentMemory(Protocol):
         ``negations`` holds any more."""
         ...
 
+    def boundary(self, t: float) -> None:
+        """A known context boundary (a new game): what may have changed behind it is believed
+        less (`Memory.boundary`). Memories without strengths ignore it."""
+        ...
+
     def size(self) -> int:
         """How much it holds: active facts, or stored steps for text memories."""
         ...
@@ -231,6 +236,9 @@ class LiquidMemory:
     def refute(self, negations: Sequence[Negation], t: float) -> None:
         for n in negations:
             self.memory.negate(n.relation, t=t, subject=n.subject, object=n.object)
+
+    def boundary(self, t: float) -> None:
+        self.memory.boundary(t)
 
     def context(self, query: str, t: float, budget_tokens: int) -> str:
         # Present first: a step needs what it just saw and did, then the task's facts.
@@ -357,6 +365,9 @@ class StepMemory:
     def use(self, fact_ids: Sequence[int], t: float, command: str | None = None) -> None:
         pass  # text memories do not weigh what they keep
 
+    def boundary(self, t: float) -> None:
+        pass  # no strengths: every belief is held alike, across boundaries too
+
     def size(self) -> int:
         return len(self.steps)
 
@@ -478,6 +489,9 @@ class FactStoreMemory:
         for key, belief in list(self.facts.items()):
             if any(_matches(n, belief) for n in negations):
                 del self.facts[key]
+
+    def boundary(self, t: float) -> None:
+        pass  # no strengths: every belief is held alike, across boundaries too
 
     def size(self) -> int:
         return len(self.facts)
@@ -606,6 +620,9 @@ class LatestSlotMemory:
             key = self._keys.get(fact_id)
             if key in self.facts:
                 self.facts[key] = self.facts.pop(key)  # used: most recent again
+
+    def boundary(self, t: float) -> None:
+        pass  # no strengths: every belief is held alike, across boundaries too
 
     def size(self) -> int:
         return len(self.facts)

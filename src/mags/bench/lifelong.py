@@ -7,7 +7,8 @@ holds everywhere (what a cookbook is, how a door opens) stays. The memory's cloc
 from game to game; each game is played by a fresh planner. At a new game the agent knows
 two things for certain and tells its memory: the old task is over (its goal and recipe are
 refuted) and it stands in a new house (the extractor's sense of the current room and its
-doors starts over). Everything else the memory keeps as it is.
+doors starts over; `Memory.boundary` weakens what may have changed, unless
+``--no-boundary``). Everything else the memory keeps as it is.
 
 Reported per memory: the score of the first game (a fresh memory), the mean score of the
 later ones (a memory full of another house), so the difference is what carrying it costs,
@@ -90,8 +91,10 @@ def play_lifelong(
     config: MemoryConfig | None = None,
     noise: NoiseSpec | None = None,
     noise_seed: int = 0,
+    boundary: bool = True,
 ) -> LifelongResult:
-    """Play ``seeds`` of ``track`` in order with one memory (see the module docstring)."""
+    """Play ``seeds`` of ``track`` in order with one memory (see the module docstring);
+    ``boundary``: tell the memory where each new game starts (`Memory.boundary`)."""
     reader = TextWorldExtractor()
     extractor = noisy(reader, noise, noise_seed, seeds[0] if seeds else 0) or reader
     memory = make_memory(memory_name, config, extractor=extractor)
@@ -103,6 +106,8 @@ def play_lifelong(
             try:
                 if index:  # a new game: a new task, a new house
                     memory.refute(NEW_TASK, clock)
+                    if boundary:
+                        memory.boundary(clock)
                     reader.new_game()
                 budget = evaluator.step_budget or DEFAULT_MAX_STEPS
                 stepper = AgentStepper(
@@ -139,6 +144,11 @@ def add_lifelong_command(commands: Any) -> None:
         "--memories", default="liquid,no-decay,latest-slot", help="comma-separated variants"
     )
     parser.add_argument("--cache", help="world cache folder (default: $MAGS_CACHE/worlds)")
+    parser.add_argument(
+        "--no-boundary",
+        action="store_true",
+        help="do not tell the memory where a new game starts (Memory.boundary)",
+    )
     add_noise_flags(parser)
     parser.set_defaults(run=_run)
 
@@ -168,7 +178,13 @@ def _run(args: argparse.Namespace) -> int:
     print("|---|---:|---:|---:|---:|")
     for name in memories:
         result = play_lifelong(
-            args.track, seeds, name, cache=cache, noise=noise, noise_seed=args.noise_seed
+            args.track,
+            seeds,
+            name,
+            cache=cache,
+            noise=noise,
+            noise_seed=args.noise_seed,
+            boundary=not args.no_boundary,
         )
         won = sum(g.won for g in result.games)
         print(

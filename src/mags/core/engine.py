@@ -19,7 +19,7 @@ from mags.core.errors import InvalidInputError, NotFoundError
 from mags.core.graph import ChangeSet, LiquidGraph
 from mags.core.model import Correction, Episode, FactRecord, FactView, ForgetRequest, Negation
 from mags.core.prune import archive, enforce_capacity, prune_decayed
-from mags.core.reconcile import assert_fact, negate, retry_pending
+from mags.core.reconcile import assert_fact, negate, retry_pending, weaken
 from mags.core.requests import correct, forget
 from mags.core.retrieve import Recall, estimate_tokens, recall
 from mags.core.schema import DIRECTIONS, RelationSchema, RelationSpec
@@ -34,6 +34,9 @@ from mags.core.validate import (
     check_time,
     check_when,
 )
+
+BOUNDARY_KEEP = 0.1
+"""Strength a fact keeps across a context boundary (`MemoryCore.boundary`)."""
 
 
 class MemoryCore:
@@ -334,6 +337,32 @@ class MemoryCore:
             self.graph.emit("reinforce", t, used, data={"cause": "use"})
         self._settle(t)
         return used
+
+    def boundary(
+        self, t: float, relations: Sequence[str] | None = None, keep: float = BOUNDARY_KEEP
+    ) -> list[int]:
+        """A known context boundary at ``t`` (a new game, task or session): the world may
+        have changed behind it, so what the memory holds of ``relations`` (default: every
+        relation that can change, hazard > 0 or slot-holding) keeps only ``keep`` of its
+        strength; the first reading after it then decides. Returns the ids weakened."""
+        t = check_time(t, self.graph.now)
+        if isinstance(keep, bool) or not isinstance(keep, int | float) or not 0 <= keep <= 1:
+            raise InvalidInputError(f"keep must be a share in [0, 1], got {keep!r}")
+        schema = self.graph.schema
+        names = None if relations is None else {schema.resolve(r).name for r in relations}
+        touched = []
+        for fid in sorted(self.graph.active):
+            fact = self.graph.facts[fid]
+            spec = schema.relations[fact.relation]
+            if names is not None and fact.relation not in names:
+                continue
+            if names is None and not (spec.hazard or (spec.hazard is None and _has_slots(spec))):
+                continue  # a map link or a fact that never changes
+            weaken(self.graph, fact, strength_at(fact, t) * keep, t)
+            touched.append(fid)
+        self.graph.emit("boundary", t, touched, data={"keep": keep})
+        self._settle(t)
+        return touched
 
     def set_strength(self, fact_id: int, strength: float, t: float) -> None:
         """Set an active fact's strength by hand (a person editing the graph); its time

@@ -212,6 +212,7 @@ EVENT_KINDS = (
     "edit",
     "extract",
     "forget",
+    "boundary",
 )
 
 
