@@ -80,10 +80,32 @@ def test_probe_command_prints_json_rows_and_writes_a_plot(
             "steps",
             "memory_ms_per_step",
             "env_ms_per_step",
+            "brier",
+            "ece",
         ):
             assert key in row
         assert row["track"] == "tiny" and row["steps"] <= 20
+        assert 0.0 <= row["brier"] <= 1.0 and 0.0 <= row["ece"] <= 1.0
     assert plot.stat().st_size > 10_000 and plot.read_bytes()[:4] == b"\x89PNG"
+    reliability = tmp_path / "probe-reliability.png"
+    assert reliability.stat().st_size > 10_000
+
+
+def test_belief_is_better_calibrated_than_latest_slot_under_noise(
+    world_cache: WorldCache, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A memory that believes everything alike has Brier = ECE = 1 - precision; belief mode
+    says less than 1 where it is less sure, and is right about how sure."""
+    args = ["probe", "tiny", "--seeds", "1-2", "--strategy", "belief,latest-slot", "--json"]
+    args += ["--noise", "0.3", "--cache", str(world_cache.root)]
+    assert main(args) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
+    for row in rows:
+        if row["strategy"] == "latest-slot":
+            assert abs(row["brier"] - (1 - row["precision"])) < 0.05
+    belief = sum(r["brier"] for r in rows if r["strategy"] == "belief")
+    latest = sum(r["brier"] for r in rows if r["strategy"] == "latest-slot")
+    assert belief < latest
 
 
 def test_probe_command_rejects_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
