@@ -144,3 +144,17 @@ def test_open_mode_needs_related_to_in_the_schema(client: LLMClient) -> None:
     with pytest.raises(UnknownRelationError):
         LLMExtractor(client, schema, open_relations=True)
     LLMExtractor(client, schema)  # closed mode does not need it
+
+
+def test_a_change_the_model_marks_supersedes_at_once(server: ChatServer, client: LLMClient) -> None:
+    extractor = LLMExtractor(client, chat_schema(), chat=True)
+    memory = Memory.open(schema=chat_schema(), extractor=extractor)
+    porto = {"subject": "ana", "relation": "lives_in", "object": "Porto", "confidence": 0.9}
+    for t in range(3):
+        server.script(Reply.json({"facts": [porto]}))
+        memory.observe_turn("I live in Porto.", t=t, speaker="ana", role="user")
+    moved = {**porto, "object": "Lisbon", "change": True}
+    server.script(Reply.json({"facts": [moved]}))
+    memory.observe_turn("I just moved to Lisbon!", t=3, speaker="ana", role="user")
+    assert '"change": true' in server.requests[-1].body["messages"][0]["content"]
+    assert [f.object for f in memory.facts_about("ana", t=3)] == ["Lisbon"]

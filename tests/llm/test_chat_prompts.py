@@ -31,7 +31,7 @@ def test_versions_are_distinct_and_the_game_prompt_keeps_its_own() -> None:
     }
     assert len(versions) == 4
     assert EXTRACT_PROMPT_VERSION == "extract-v1"
-    assert CHAT_EXTRACT_PROMPT_VERSION == "extract-chat-v1"
+    assert CHAT_EXTRACT_PROMPT_VERSION == "extract-chat-v2"
 
 
 def test_the_chat_prompt_names_speaker_date_and_weekday() -> None:

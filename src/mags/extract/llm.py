@@ -15,7 +15,7 @@ failed for good, or the reply did not fit even after the repair attempt) propaga
 `Memory.observe` keeps the episode, leaves the graph unchanged and raises `ExtractionError`.
 
 With ``chat=True`` the prompt is the chat one (`mags.llm.prompts.chat_extraction_messages`,
-version ``extract-chat-v1``): it names the turn's ``context.speaker`` and date
+version ``extract-chat-v2``): it names the turn's ``context.speaker`` and date
 (``context.when``), asks for speaker-attributed assertions only and for relative dates
 resolved into a ``when`` qualifier. A turn whose ``context.role`` is ``"assistant"`` makes
 no call at all and yields no facts: an assistant's text is never evidence about the user.
@@ -30,7 +30,7 @@ Example
 >>> # memory.observe("The apple is in the fridge.", t=1)
 >>> chat = LLMExtractor(client, chat_schema(), chat=True, open_relations=True)
 >>> chat.prompt_version
-'extract-chat-v1'
+'extract-chat-v2'
 >>> chat.extract("Sure, happy to help!", ExtractionContext(0, None, role="assistant"))
 Extraction(facts=(), negations=(), corrections=(), forget=())
 >>> client.close()
@@ -69,6 +69,8 @@ class FactReply(pydantic.BaseModel):
     object: str
     qualifiers: dict[str, str | int | float | bool | None] | None = None
     confidence: float | None = None
+    change: bool | None = None
+    """The speaker told of a change (chat prompt v2): the fact supersedes at once."""
 
 
 class NegationReply(pydantic.BaseModel):
@@ -182,7 +184,8 @@ class LLMExtractor:
         if opened:
             self.kept_open += 1
             qualifiers = {**(qualifiers or {}), OPEN_LABEL: label}
-        return Fact(subject, relation, obj, qualifiers=qualifiers, confidence=confidence)
+        change = bool(item.change) and self.chat
+        return Fact(subject, relation, obj, qualifiers, confidence, change=change)
 
     def _negation(self, item: NegationReply) -> Negation | None:
         relation = None if item.relation is None else self._relation(item.relation)

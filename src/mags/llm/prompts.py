@@ -22,7 +22,7 @@ ACTION_PROMPT_VERSION = "action-v1"
 SUMMARY_PROMPT_VERSION = "summary-v1"
 EXTRACT_PROMPT_VERSION = "extract-v1"
 JUDGE_PROMPT_VERSION = "judge-v1"
-CHAT_EXTRACT_PROMPT_VERSION = "extract-chat-v1"
+CHAT_EXTRACT_PROMPT_VERSION = "extract-chat-v2"
 ANSWER_PROMPT_VERSION = "answer-v1"
 ANSWER_JUDGE_PROMPT_VERSION = "answer-judge-v1"
 
@@ -223,10 +223,14 @@ _CHAT_EXTRACT_SYSTEM = (
     "4. Names: short lower-case noun phrases for things, people by their names; reuse the "
     "exact name of an entity already known when the turn means the same thing.\n"
     '5. Report as negations what the speaker says is no longer true ("I moved out of '
-    'Boston": relation "lives_in", object "boston").\n'
+    'Boston": relation "lives_in", object "boston"; "I don\'t eat meat anymore").\n'
+    '6. Changes: when the speaker tells of a change ("I moved to Lisbon", "I just started at '
+    'Acme", "I live in Lisbon now", "sorry, I meant Lisbon"), give the new fact '
+    '"change": true; it replaces the old value however often that was said.\n'
     'Answer with a JSON object of the form {"facts": [{"subject": ..., "relation": ..., '
-    '"object": ..., "qualifiers": {"when": ...}}], "negations": [{"relation": ..., '
-    '"subject": ..., "object": ...}]}; leave out "qualifiers" when there are none.'
+    '"object": ..., "qualifiers": {"when": ...}, "change": true}], "negations": '
+    '[{"relation": ..., "subject": ..., "object": ...}]}; leave out "qualifiers" when there '
+    'are none and "change" when nothing changed.'
 )
 _CHAT_CLOSED = "Use only the relations listed."
 _CHAT_OPEN = (
