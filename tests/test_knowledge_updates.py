@@ -8,12 +8,14 @@ import asyncio
 import sys
 from pathlib import Path
 
+import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
 from mags import Memory, MemoryConfig
 from mags.bench.updates import load_cases, score_library
 from mags.bench.updates_command import render
+from mags.cli import main
 from mags.core.schema import chat_schema
 from mags.extract.chat_rules import ChatRuleExtractor
 
@@ -115,3 +117,19 @@ def test_news_through_mcp(tmp_path: Path) -> None:
             return [(f["relation"], f["object"]) for f in rows]
 
     assert asyncio.run(session()) == [("lives_in", "Lisbon")]
+
+
+def test_the_command_prints_a_table_and_says_what_is_wrong(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["eval", "updates", "--surfaces", "library"]) == 0
+    out = capsys.readouterr().out
+    assert "| library | 17 | 17/17 | 0/17 |" in out
+    assert main(["eval", "updates", "--surfaces", "email"]) == 2
+    assert "--surfaces: unknown ['email']" in capsys.readouterr().err
+    assert main(["eval", "updates", "--data", str(tmp_path / "none.json")]) == 2
+    assert "--data: no file" in capsys.readouterr().err
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"dialogues": [{"id": "x"}]}')
+    assert main(["eval", "updates", "--data", str(broken)]) == 2
+    assert "is not a knowledge-update set" in capsys.readouterr().err
