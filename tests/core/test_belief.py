@@ -60,7 +60,7 @@ def test_what_outcomes_refute_lowers_the_source_reliability() -> None:
     for t in range(1, 4):
         memory.add([Fact(f"cup {t}", "in", "box", confidence=VIEW)], t=t, source="eyes")
         memory.negate("in", subject=f"cup {t}", object="box", t=t)
-    learned = memory.sources()["unknown/location"]
+    learned = memory.sources()["eyes/location"]
     assert learned["refuted"] == 3 and learned["reliability"] < VIEW
 
 

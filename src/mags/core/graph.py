@@ -85,6 +85,7 @@ class LiquidGraph:
         self.pending: dict[IdentityKey, Pending] = {}
         # Learned in this process from certain outcomes (belief mode); not stored.
         self.reliabilities = Reliabilities(config.reliability_weight)
+        self.claimed_by: dict[int, str] = {}  # active fact -> the source that first claimed it
         self.active: set[int] = set()
         self.expiry = ExpiryQueue()
         # Change tracking for the store.
@@ -337,6 +338,7 @@ class LiquidGraph:
                     del self.adjacency[end]
                     self._set_entity_archived(end, t)
         self.active.discard(fid)
+        self.claimed_by.pop(fid, None)
         self._dirty_facts.add(fid)
 
     def schedule_expiry(self, fact: FactRecord) -> None:

@@ -74,7 +74,12 @@ def assert_fact(
         claim = _believe(graph, fact, key, occupants, t, source)
         if claim is None:
             return None, False
-        return _split_or_create(graph, fact, subject, obj, claim, occupants, t, batch, episode)
+        fid, is_new = _split_or_create(
+            graph, fact, subject, obj, claim, occupants, t, batch, episode
+        )
+        if source is not None:
+            graph.claimed_by[fid] = source
+        return fid, is_new
     claim = _claim(graph, key, fact.confidence, t)
     contested = occupants and fact.confidence < 1.0 and not fact.change and cfg.contest < 1.0
     if contested and not _wins_contest(graph, occupants, claim.strength, fact.confidence, t):
@@ -114,7 +119,10 @@ def _reliability(graph: LiquidGraph, fact: ValidFact, source: str | None) -> flo
 
 
 def _source_of(graph: LiquidGraph, record: FactRecord) -> str | None:
-    """Who first claimed a fact (its first evidence's episode source)."""
+    """Who first claimed a fact: the source it was added with in this process, else the
+    source of the observation that first stated it."""
+    if record.id in graph.claimed_by:
+        return graph.claimed_by[record.id]
     found = graph.episodes.get(record.episode) if record.episode is not None else None
     return found.source if found is not None else None
 
