@@ -15,7 +15,7 @@ from typing import Protocol
 
 from mags.agents.memories import AgentMemory
 from mags.agents.planner import PlannerPolicy
-from mags.agents.world_model import WorldModel
+from mags.agents.world_model import BELIEF_RECIPE_TRUST, RECIPE_TRUST, WorldModel
 from mags.core.errors import InvalidInputError
 from mags.core.retrieve import estimate_tokens
 from mags.worlds.env import Observation
@@ -61,15 +61,23 @@ class GraphPlanner:
 
     def act(self, observation: Observation, memory: AgentMemory, t: float) -> Decision:
         admissible = observation.admissible_commands
-        world = WorldModel.read(memory.beliefs(t))
+        trust = recipe_trust(memory)
+        world = WorldModel.read(memory.beliefs(t), trust)
         # What the game's commands show false is certain: into memory first, then the plan
         # is made from what the memory believes next (another place, another exit).
         refuted = world.contradicted_by(admissible, self.planner.wanted(world))
         if refuted:
             memory.refute(refuted, t)
-            world = WorldModel.read(memory.beliefs(t))
+            world = WorldModel.read(memory.beliefs(t), trust)
         command = self.planner.choose(world, admissible)
         return Decision(command, used_facts=tuple(world.consulted))
+
+
+def recipe_trust(memory: AgentMemory) -> float:
+    """How sure of a recipe the planner must be: a probability where the memory's
+    strengths are probabilities (belief mode), else the contest's strength scale."""
+    probabilities = getattr(memory, "probabilities", False)
+    return BELIEF_RECIPE_TRUST if probabilities else RECIPE_TRUST
 
 
 class RandomPolicy:

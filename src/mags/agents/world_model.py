@@ -41,6 +41,10 @@ LOCATION_RELATIONS = ("at", "in", "on", "held_by")
 RECIPE_TRUST = 0.75
 """The strength a recipe's reading needs before the planner acts on it without reading
 the cookbook again (three agreeing readings pass it; one does not)."""
+BELIEF_RECIPE_TRUST = 0.999
+"""The same where strengths are probabilities (belief mode): a wrong cut or cooking loses
+the game, so the planner acts once it is 99.9% sure (three agreeing readings at the rule
+extractor's confidence 0.9)."""
 
 
 @dataclass
@@ -91,8 +95,9 @@ class WorldModel:
             self.read_ids[belief.fact_id] = None
 
     @classmethod
-    def read(cls, beliefs: Iterable[Belief]) -> WorldModel:
-        """Build the model from beliefs (earlier beliefs win a slot)."""
+    def read(cls, beliefs: Iterable[Belief], trust: float = RECIPE_TRUST) -> WorldModel:
+        """Build the model from beliefs (earlier beliefs win a slot); a recipe reading
+        weaker than ``trust`` is in doubt."""
         world = cls()
         recipe: dict[str, tuple[str, ...]] = {}
         readings: dict[str, list[Belief]] = {}  # ingredient -> its ways, best first
@@ -141,7 +146,7 @@ class WorldModel:
         for ingredient, ways in readings.items():
             ways.sort(key=lambda b: (-b.evidence, -b.strength))  # the vote: most read first
             recipe[ingredient] = _directions(ways[0])
-            if _doubtful(ways):
+            if _doubtful(ways, trust):
                 world.recipe_doubt.add(ingredient)
         world.recipe = recipe or None
         return world
@@ -347,12 +352,12 @@ def _directions(belief: Belief) -> tuple[str, ...]:
     return tuple(p for p in str(belief.qualifiers.get("prepare", "")).split(",") if p)
 
 
-def _doubtful(readings: Sequence[Belief]) -> bool:
+def _doubtful(readings: Sequence[Belief], trust: float = RECIPE_TRUST) -> bool:
     """Whether an ingredient's directions are in doubt, its ``readings`` best first.
 
     The best way is the one read most often (then the strongest): a vote over the cookbook's
     readings, as each agreeing reading is one more piece of evidence. It is in doubt while
-    it is weaker than `RECIPE_TRUST` or another way is within one reading of it.
+    it is weaker than ``trust`` or another way is within one reading of it.
 
     Example
     -------
@@ -362,7 +367,7 @@ def _doubtful(readings: Sequence[Belief]) -> bool:
     (False, True)
     """
     best = readings[0]
-    if best.strength < RECIPE_TRUST:
+    if best.strength < trust:
         return True
     return any(
         _directions(other) != _directions(best) and other.evidence >= best.evidence - 1
