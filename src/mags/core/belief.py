@@ -35,7 +35,6 @@ Example
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from mags.core.schema import RelationSpec
@@ -129,8 +128,3 @@ class Reliabilities:
             }
             for (source, cls), record in sorted(self.records.items())
         }
-
-
-def decayed(p: float, dt: float, tau: float) -> float:
-    """``p`` after ``dt`` steps of a relation whose time constant is ``tau``."""
-    return p * math.exp(-dt / tau) if dt > 0 else p
