@@ -8,7 +8,8 @@ says about another, and never an assistant's turn. Relative dates ("last Saturda
 weeks ago", "next month") resolve against the turn's ``when`` into a ``when`` qualifier:
 ``YYYY-MM-DD`` for a day, ``YYYY-Www`` (ISO week) for a week, ``YYYY-MM`` for a month and
 ``YYYY`` for a year. The rules trade recall for precision: a pattern fires only where it is
-right most of the time.
+right most of the time. Statements of change (news, endings, corrections, forget requests)
+are read by `mags.extract.chat_changes`.
 
 Example
 -------
