@@ -27,7 +27,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mags.config import MemoryConfig
 from mags.core.errors import InvalidInputError
@@ -36,6 +36,11 @@ from mags.core.schema import chat_schema
 from mags.extract.chat_rules import ChatRuleExtractor
 from mags.memory import Memory
 
+if TYPE_CHECKING:
+    from mags.proxy.users import UserMemories
+
+USER_SOURCE = "user"
+"""The source the proxy gives a user's turn (`mags.proxy.extraction.USER_SOURCE`)."""
 DEFAULT_SET = Path(__file__).parent / "data" / "knowledge_updates.json"
 SMALL_BUDGET = 150
 """The budget at which the news must be packed (a small one: the target says "even at
@@ -189,7 +194,7 @@ def score_proxy(cases: Sequence[UpdateCase], budget: int = SMALL_BUDGET) -> list
                     history.append(
                         {"role": "assistant", "content": reply.choices[0].message.content or ""}
                     )
-                    time.sleep(0.05)  # a person types slower: the turn is extracted meanwhile
+                    wait_until_extracted(users, case.speaker)  # as a person types slower
                 sent = up.requests[-1].body["messages"]
                 block = next((m["content"] for m in sent if MEMORY_OPEN in m["content"]), "")
                 everything = "\n".join(str(m["content"]) for m in sent)
@@ -207,3 +212,19 @@ def score_proxy(cases: Sequence[UpdateCase], budget: int = SMALL_BUDGET) -> list
                 results.append(replace(result, packed=packed))
         users.close()
     return results
+
+
+def wait_until_extracted(users: UserMemories, user: str, timeout_s: float = 30.0) -> None:
+    """Wait until the proxy's background extraction has read ``user``'s latest turn, seen
+    through a reader's `UserMemories` over the proxy's data folder."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        memory = users.open(user)
+        if memory is not None:
+            memory.refresh()
+            # A turn that asked to forget leaves the episodes once it is extracted.
+            said = [e.id for e in memory.episodes() if e.source == USER_SOURCE]
+            if not said or users.mark(user) >= said[-1]:
+                return
+        time.sleep(0.01)
+    raise TimeoutError(f"the proxy did not extract {user!r}'s latest turn in {timeout_s} s")
