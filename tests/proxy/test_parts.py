@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 
 from mags.core.errors import InvalidInputError
+from mags.extract import Extraction, ExtractionContext
+from mags.extract.chat_rules import ChatRuleExtractor
 from mags.proxy.context import kept_turns, split_messages, upstream_messages
 from mags.proxy.directory import user_folder_name
 from mags.proxy.extraction import ExtractionQueue
@@ -79,6 +82,38 @@ def test_extraction_resumes_after_a_restart(tmp_path: Path) -> None:
     assert queue.mark("ana") == 2 and queue.resume() == 0
     queue.stop()
     again.close()
+
+
+class _HeldExtractor(ChatRuleExtractor):
+    """The rule extractor, held at its first turn until the test lets it go."""
+
+    def __init__(self, started: threading.Event, go: threading.Event) -> None:
+        self.started, self.go = started, go
+
+    def extract(self, text: str, context: ExtractionContext) -> Extraction:
+        self.started.set()
+        self.go.wait(10)
+        return super().extract(text, context)
+
+
+def test_a_turn_stored_while_its_user_is_extracted_is_extracted_too(tmp_path: Path) -> None:
+    started, go = threading.Event(), threading.Event()
+    users = UserMemories(tmp_path, extractor=lambda: _HeldExtractor(started, go))
+    queue = ExtractionQueue(users).start()
+    with users.turn("ana") as (memory, t):
+        memory.observe_turn("I work as a nurse.", t, "ana", source="user", extract=False)
+    queue.submit("ana")
+    assert started.wait(10)  # the worker reads the first turn...
+    with users.turn("ana") as (memory, t):  # ...when the next one comes in
+        memory.observe_turn("I live in Oslo.", t, "ana", source="user", extract=False)
+    queue.submit("ana")
+    go.set()
+    assert queue.drain(10)
+    memory = users.open("ana")
+    assert memory is not None
+    assert {f.relation for f in memory.facts_about("ana", t=2)} == {"works_as", "lives_in"}
+    queue.stop()
+    users.close()
 
 
 def test_a_stream_split_anywhere_gives_the_same_reply() -> None:

@@ -50,6 +50,7 @@ class ExtractionQueue:
         self.users = users
         self._queue: queue.Queue[str | None] = queue.Queue(maxsize=size)
         self._waiting: set[str] = set()
+        self._working: str | None = None
         self._lock = threading.Lock()
         self._idle = threading.Event()
         self._idle.set()
@@ -95,7 +96,7 @@ class ExtractionQueue:
     def pending(self) -> int:
         """Users queued or being worked on."""
         with self._lock:
-            return len(self._waiting)
+            return len(self._waiting) + (self._working is not None)
 
     def drain(self, timeout: float = 30.0) -> bool:
         """Wait until the queue is empty and the worker idle; False on timeout."""
@@ -112,13 +113,18 @@ class ExtractionQueue:
             user = self._queue.get()
             if user is None:
                 return
+            with self._lock:
+                # Out of the waiting set before reading: a turn stored while this user is
+                # worked on queues them again (else that turn would wait for their next one).
+                self._waiting.discard(user)
+                self._working = user
             try:
                 self._extract(user)
             except Exception:  # never let one user's trouble stop the others'
                 log.exception("extraction for %r failed; its turns are kept", user)
             finally:
                 with self._lock:
-                    self._waiting.discard(user)
+                    self._working = None
                     if not self._waiting:
                         self._idle.set()
 
