@@ -209,8 +209,11 @@ class LiquidMemory:
         )
         self.seen_events = 0
         self.recalled: list[FactView] = []  # facts of contexts given since the last `use`
-        self.probabilities = bool(self.memory.config.belief)
+
+    @property
+    def probabilities(self) -> bool:
         """Whether its strengths are probabilities (belief mode): the planner reads them so."""
+        return bool(self.memory.config.belief)
 
     def update(self, text: str, t: float, extra: Mapping[str, Any]) -> None:
         # An extractor that fails (an LLM's unusable reply) leaves the episode kept and the

@@ -129,11 +129,7 @@ def plot_over_steps(results: Sequence[ProbeResult], path: Path) -> Path:
     axes[0][0].set_ylabel("F1")
     axes[1][0].set_ylabel("stale rate")
     axes[0][0].legend(loc="lower left")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def plot_reliability(results: Sequence[ProbeResult], path: Path) -> Path:
@@ -164,6 +160,13 @@ def plot_reliability(results: Sequence[ProbeResult], path: Path) -> Path:
         ax.set_ylim(0, 1.02)
     axes[0][0].set_ylabel("share true")
     axes[0][0].legend(loc="upper left")
+    return _save(fig, path)
+
+
+def _save(fig: Any, path: Path) -> Path:
+    """Write a figure as PNG to ``path`` (its folder made) and free it."""
+    import matplotlib.pyplot as plt
+
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
