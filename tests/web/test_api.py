@@ -173,6 +173,19 @@ def test_fact_detail_has_history_and_episode(client: TestClient) -> None:
     assert "no fact" in plain_error(client.get(f"/api/sessions/{sid}/facts/99999"), 404)
 
 
+def test_fact_detail_in_belief_mode_shows_belief_salience_and_hazard(client: TestClient) -> None:
+    sid = new_session(client, memory="belief")["id"]
+    edges = step(client, sid, 4)[-1]["graph"]["edges"]
+    assert all(e["salience"] is not None and 0 < e["salience"] < 1 for e in edges)
+    at = next(e for e in edges if e["subject"] == "player" and e["relation"] == "at")
+    detail = client.get(f"/api/sessions/{sid}/facts/{at['id']}").json()
+    assert detail["belief"] is True and detail["hazard"] is not None
+    assert all(0 <= r <= 1 for r in detail["reliability"].values())
+    plain = new_session(client)["id"]
+    edge = step(client, plain, 1)[-1]["graph"]["edges"][0]
+    assert client.get(f"/api/sessions/{plain}/facts/{edge['id']}").json()["belief"] is False
+
+
 def test_recall_answers_from_the_graph(client: TestClient) -> None:
     sid = new_session(client)["id"]
     step(client, sid, 3)

@@ -22,6 +22,7 @@ from mags.core.prune import archive, enforce_capacity, prune_decayed
 from mags.core.reconcile import assert_fact, negate, retry_pending, weaken
 from mags.core.requests import correct, forget
 from mags.core.retrieve import Recall, estimate_tokens, recall
+from mags.core.salience import fact_salience
 from mags.core.schema import DIRECTIONS, RelationSchema, RelationSpec
 from mags.core.validate import (
     MAX_TEXT_CHARS,
@@ -316,7 +317,9 @@ class MemoryCore:
         return closed
 
     def use(self, fact_ids: Iterable[int], t: float) -> list[int]:
-        """Reinforce facts that were recalled into a prompt that led to an action."""
+        """Facts recalled into a prompt that led to an action: their salience rises (a
+        trace, `mags.core.salience`); in the liquid model their strength too, in belief
+        mode never their belief (use says nothing about truth)."""
         t = check_time(t, self.graph.now)
         ids = sorted(set(fact_ids))
         for fid in ids:
@@ -326,11 +329,15 @@ class MemoryCore:
             if not 0 < fid < self.graph.next_fact_id:
                 raise NotFoundError(f"no fact with id {fid!r}")
         used = [fid for fid in ids if fid in self.graph.active]
-        if self.graph.config.belief:
-            used = []  # use says nothing about truth: belief is not raised by it
+        belief = self.graph.config.belief
         for fid in used:
             fact = self.graph.facts[fid]
-            apply_use(fact, t, self.graph.config.eta_use)
+            if belief:
+                fact.version += 1
+            else:
+                apply_use(fact, t, self.graph.config.eta_use)
+            fact.uses += 1
+            fact.seen_t = t
             self.graph.touch_fact(fact)
             self.graph.schedule_expiry(fact)
         if used:
@@ -502,6 +509,7 @@ class MemoryCore:
             archived_t=fact.archived_t,
             archive_reason=fact.archive_reason,
             episode=fact.episode,
+            salience=fact_salience(fact, max(t, fact.t0)),
         )
 
     def _entity(self, name: str) -> int:

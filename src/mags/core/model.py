@@ -135,6 +135,11 @@ class FactRecord:
     batch: int = 0
     superseded_by: int | None = None
     version: int = 0
+    uses: int = 0
+    """How often `Memory.use` recalled it into a prompt that led to an action."""
+    seen_t: float | None = None
+    """When it was last observed or used (None: only at ``valid_from``); with ``evidence``
+    and ``uses``, what its salience is computed from (`mags.core.salience`)."""
 
     @property
     def active(self) -> bool:
@@ -243,6 +248,9 @@ class FactView:
     archived_t: float | None
     archive_reason: str | None
     episode: int | None
+    salience: float | None = None
+    """How much it deserves a place in a prompt now (`mags.core.salience`), beside
+    ``strength`` (in belief mode: the probability that it holds)."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict of this view."""
@@ -260,6 +268,7 @@ class FactView:
             "archived_t": self.archived_t,
             "archive_reason": self.archive_reason,
             "episode": self.episode,
+            "salience": self.salience,
         }
 
 

@@ -13,6 +13,7 @@ import heapq
 from typing import TYPE_CHECKING
 
 from mags.core.dynamics import strength_at
+from mags.core.salience import fact_salience
 
 if TYPE_CHECKING:
     from mags.core.graph import LiquidGraph
@@ -56,6 +57,10 @@ def enforce_capacity(graph: LiquidGraph, t: float) -> list[int]:
     view of twenty pieces of furniture push out the task itself (measured: a capacity of
     25% of a kitchen's true state lost every game). Weighting keeps both: the present
     outranks an old plain fact, and a task fact the agent keeps using outranks the present.
+
+    In belief mode the weakest are the least salient x important (`mags.core.salience`):
+    what was seen or used this step, or often, is salient by its traces, and how likely
+    a fact is to hold does not decide whether it deserves a place.
     """
     capacity = graph.config.capacity
     if capacity is None or len(graph.active) <= capacity:
@@ -69,7 +74,11 @@ def enforce_capacity(graph: LiquidGraph, t: float) -> list[int]:
         fresh = FRESH_WEIGHT if fact.t0 >= t else 1.0
         return (strength_at(fact, t) * fact.importance * fresh, fid)
 
-    victims = heapq.nsmallest(excess, graph.active, key=worth)
+    def salient(fid: int) -> tuple[float, int]:
+        fact = facts[fid]
+        return (fact_salience(fact, t) * fact.importance, fid)
+
+    victims = heapq.nsmallest(excess, graph.active, key=salient if graph.config.belief else worth)
     victims.sort()
     archive(graph, victims, t, "capacity_archive")
     return victims

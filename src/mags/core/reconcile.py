@@ -65,6 +65,7 @@ def assert_fact(
         else:
             apply_evidence(record, t, fact.confidence, cfg.eta, cfg.kappa, cfg.tau_max)
         record.confidence = max(record.confidence, fact.confidence)
+        record.seen_t = t
         graph.touch_fact(record)
         graph.schedule_expiry(record)
         return existing, False

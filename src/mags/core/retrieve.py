@@ -30,6 +30,7 @@ from mags.core.episodes import (
 )
 from mags.core.model import Episode, FactRecord, FactView
 from mags.core.names import tokens
+from mags.core.salience import fact_salience
 from mags.core.schema import WHEN
 
 if TYPE_CHECKING:
@@ -129,9 +130,16 @@ def seed_entities(graph: LiquidGraph, query: str, max_seeds: int) -> dict[int, f
     return {eid: score / top for eid, score in best}
 
 
+def belief_weight(fact: FactRecord, t: float) -> float:
+    """Belief mode: what a fact brings to recall is the chance it holds times its salience."""
+    return strength_at(fact, t) * fact_salience(fact, t)
+
+
 def score_facts(graph: LiquidGraph, seeds: dict[int, float], t: float) -> dict[int, float]:
-    """Spread activation from the seeds; score every fact it reaches."""
+    """Spread activation from the seeds; score every fact it reaches (weighed by strength,
+    or in belief mode by belief x salience)."""
     cfg = graph.config
+    weigh = belief_weight if cfg.belief else strength_at
     facts, adjacency, entities = graph.facts, graph.adjacency, graph.entities
     activation = dict(seeds)
     frontier = dict(seeds)
@@ -143,7 +151,7 @@ def score_facts(graph: LiquidGraph, seeds: dict[int, float], t: float) -> dict[i
             incident = adjacency.get(eid)
             if not incident:
                 continue
-            pairs = [(fid, strength_at(facts[fid], t)) for fid in incident]
+            pairs = [(fid, weigh(facts[fid], t)) for fid in incident]
             if len(pairs) > cfg.max_fanout:
                 pairs = heapq.nlargest(cfg.max_fanout, pairs, key=lambda p: (p[1], -p[0]))
             for fid, s in pairs:

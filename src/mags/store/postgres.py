@@ -99,7 +99,15 @@ def _migration_2(schema: sql.Identifier) -> list[sql.Composed]:
     ]
 
 
-MIGRATIONS = [_migration_1, _migration_2]
+def _migration_3(schema: sql.Identifier) -> list[sql.Composed]:
+    # Salience (issue 35 item 4): how often a fact was used, and when it was last seen.
+    return [
+        sql.SQL("ALTER TABLE {}.facts ADD COLUMN uses BIGINT NOT NULL DEFAULT 0").format(schema),
+        sql.SQL("ALTER TABLE {}.facts ADD COLUMN seen_t DOUBLE PRECISION").format(schema),
+    ]
+
+
+MIGRATIONS = [_migration_1, _migration_2, _migration_3]
 """Migration ``i`` brings a memory from schema version ``i`` to ``i + 1``. Append only."""
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -23,7 +23,7 @@ ENTITY_COLUMNS = "id, name, kind, aliases, created_t, archived_t, merged_into"
 FACT_COLUMNS = (
     "id, subject, relation, object, qualifiers, confidence, strength, t0, tau, evidence, "
     "importance, floor, valid_from, valid_to, archived_t, archive_reason, episode, batch, "
-    "superseded_by, version"
+    "superseded_by, version, uses, seen_t"
 )
 EPISODE_COLUMNS = "id, t, text, source, fact_ids, speaker, wall_time, forgotten_t"
 EVENT_COLUMNS = "seq, t, kind, facts, entities, data"
@@ -76,6 +76,8 @@ def fact_out(f: FactRecord) -> tuple[Any, ...]:
         f.batch,
         f.superseded_by,
         f.version,
+        f.uses,
+        f.seen_t,
     )
 
 
@@ -102,6 +104,8 @@ def fact_in(r: Row) -> FactRecord:
         batch=r[17],
         superseded_by=r[18],
         version=r[19],
+        uses=r[20],
+        seen_t=r[21],
     )
 
 

@@ -114,11 +114,23 @@ def _migration_4(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE episodes ADD COLUMN forgotten_t REAL")
 
 
+def _migration_5(db: sqlite3.Connection) -> None:
+    # Salience (issue 35 item 4): how often a fact was used, and when it was last seen.
+    _run_script(
+        db,
+        """
+        ALTER TABLE facts ADD COLUMN uses INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE facts ADD COLUMN seen_t REAL;
+        """,
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_1,
     _migration_2,
     _migration_3,
     _migration_4,
+    _migration_5,
 ]
 """Migration ``i`` brings a file from schema version ``i`` to ``i + 1``. Append only."""
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -296,7 +308,7 @@ class SQLiteStore(CommitStore):
         )
         db.executemany(
             f"INSERT OR REPLACE INTO facts ({FACT_COLUMNS}, written) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            f"VALUES ({','.join('?' * (FACT_COLUMNS.count(',') + 2))})",
             [(*fact_out(f), commit) for f in changes.facts],
         )
         db.executemany(

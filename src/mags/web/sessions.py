@@ -39,6 +39,7 @@ from mags.agents.play import DEFAULT_MAX_STEPS
 from mags.agents.policies import make_policy
 from mags.agents.stepper import AgentStepper, GameOverError, StepRecord
 from mags.config import MemoryConfig
+from mags.core.belief import relation_class
 from mags.core.errors import InvalidInputError, MagsError, NotFoundError, UnknownRelationError
 from mags.core.retrieve import estimate_tokens
 from mags.web.snapshots import BeliefGraph, events_of, fact_of, liquid_graph, step_stats
@@ -411,10 +412,20 @@ class Session:
             raise NotFoundError(f"fact {fact_id} is no longer about {subject!r}")
         history = [f for f in about if f.relation == fact.relation]
         episode_step = self.episode_steps.get(fact.episode) if fact.episode is not None else None
+        memory = liquid.memory
+        spec = memory.schema.relations.get(fact.relation)
+        cls = f"/{relation_class(spec)}" if spec is not None else None
         return FactDetail(
             fact=fact_of(fact, self.kinds),
             history=[fact_of(f, self.kinds) for f in history if f.id != fact_id],
             episode_text=self.steps[episode_step].observation if episode_step is not None else None,
+            belief=bool(memory.config.belief),
+            hazard=spec.hazard if spec is not None else None,
+            reliability={
+                name.removesuffix(cls): float(row["reliability"])
+                for name, row in memory.sources().items()
+                if cls is not None and name.endswith(cls)
+            },
         )
 
     def _belief_detail(self, fact_id: int) -> FactDetail:

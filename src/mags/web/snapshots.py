@@ -60,6 +60,7 @@ def fact_of(fact: FactView | Mapping[str, Any], kinds: Mapping[str, str]) -> Fac
         archive_reason=f["archive_reason"],
         subject_kind=kinds.get(f["subject"], DEFAULT_KIND),
         object_kind=kinds.get(f["object"], DEFAULT_KIND),
+        salience=None if f.get("salience") is None else round(float(f["salience"]), 4),
     )
 
 

@@ -50,6 +50,8 @@ class Fact(BaseModel):
     archive_reason: str | None = None
     subject_kind: str
     object_kind: str
+    salience: float | None = None
+    """How much it deserves a place in a prompt now (`mags.core.salience`)."""
 
 
 class Node(BaseModel):
@@ -168,6 +170,12 @@ class FactDetail(BaseModel):
     fact: Fact
     history: list[Fact]
     episode_text: str | None
+    belief: bool = False
+    """Whether ``strength`` is a belief: the probability that the fact holds now."""
+    hazard: float | None = None
+    """The chance per step that its relation's value changes (None: the schema names none)."""
+    reliability: dict[str, float] = {}
+    """Each source's learned reliability on its relation class (belief mode)."""
 
 
 class RecallResult(BaseModel):

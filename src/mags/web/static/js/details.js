@@ -1,5 +1,6 @@
-// The details panel: one fact (strength, time constant, evidence, history, the text it came
-// from) with its editor, or one entity with its facts.
+// The details panel: one fact (strength or belief, salience, time constant or hazard, the
+// sources' reliability, evidence, history, the text it came from) with its editor, or one
+// entity with its facts.
 
 import { formatValue } from "./params.js";
 
@@ -38,13 +39,22 @@ export function showFact(panel, title, detail, edit) {
   const f = detail.fact;
   const active = f.valid_to == null && f.archived_t == null;
   title.textContent = `Fact #${f.id}`;
+  const sources = Object.entries(detail.reliability || {});
   const rows = h(
     "dl",
     { class: "facts-table" },
-    h("dt", {}, "strength"),
+    h("dt", { title: detail.belief ? "the probability that it holds now" : "" }, detail.belief ? "belief" : "strength"),
     h("dd", {}, strengthBar(f.strength)),
+    f.salience != null ? h("dt", { title: "how much it deserves a place in a prompt now" }, "salience") : null,
+    f.salience != null ? h("dd", {}, strengthBar(f.salience)) : null,
+    detail.belief && detail.hazard != null ? h("dt", {}, "hazard of change") : null,
+    detail.belief && detail.hazard != null ? h("dd", {}, `${formatValue(detail.hazard)} per step`) : null,
     h("dt", {}, "τ (time constant)"),
     h("dd", {}, `${formatValue(f.tau)} steps`),
+    sources.length ? h("dt", {}, "source reliability") : null,
+    sources.length
+      ? h("dd", {}, sources.map(([name, r]) => `${name} ${r.toFixed(3)}`).join(", "))
+      : null,
     h("dt", {}, "evidence"),
     h("dd", {}, `${f.evidence} observation${f.evidence === 1 ? "" : "s"}`),
     h("dt", {}, "valid"),
