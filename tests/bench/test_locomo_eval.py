@@ -71,12 +71,17 @@ def test_recall_at_a_budget_matches_a_hand_computed_case(tmp_path: Path) -> None
     # 24 tokens hold the header, the date line and one turn. BM25's best turn for the
     # puppy question is D1:2 ("What breed is Rex?": both rare words), not evidence: 0 of 2;
     # for the violin question it is D1:4: 1 of 1. The window holds the last turn, D1:6.
+    # Answer containment follows: "beagle" is not in D1:2, "violin" is in D1:4.
     assert rows[("bm25", 24, 1)] == {
         "system": "bm25", "budget": 24, "category": 1, "recall": 0.0, "questions": 1,
+        "containment": 0.0, "answers": 1,
     }  # fmt: skip
-    assert rows[("bm25", 24, 4)]["recall"] == 1.0
-    assert rows[("bm25", 24, "all")]["recall"] == 0.5
-    assert rows[("window", 24, "all")]["recall"] == 0.0
+    assert rows[("bm25", 24, 4)]["recall"] == 1.0 == rows[("bm25", 24, 4)]["containment"]
+    assert rows[("bm25", 24, "all")]["recall"] == 0.5 == rows[("bm25", 24, "all")]["containment"]
+    assert (
+        rows[("window", 24, "all")]["recall"] == 0.0 == rows[("window", 24, "all")]["containment"]
+    )
+    assert rows[("bm25", 1000, "all")]["containment"] == 1.0
     assert tally.questions == 3 and tally.unusable == 1
 
 
@@ -97,7 +102,7 @@ def test_the_command_prints_rows_and_writes_its_report(
     )  # fmt: skip
     recall_rows = [r for r in rows if "recall" in r]
     assert {tuple(sorted(r)) for r in recall_rows} == {
-        ("budget", "category", "questions", "recall", "system")
+        ("answers", "budget", "category", "containment", "questions", "recall", "system")
     }
     assert {(r["system"], r["budget"]) for r in recall_rows if r["category"] == "all"} == {
         ("liquid", 60), ("liquid", 300), ("bm25", 60), ("bm25", 300), ("full", None),

@@ -7,7 +7,9 @@ of its evidence turns whose rendered line (``- Speaker: text``) is inside the pa
 dropped and counted; a question left with no evidence (empty or only broken ids) is counted
 and left out of the means. Every system renders turns the same way
 (`mags.core.episodes.render_episodes`: dated groups, time order) and counts tokens with the
-same tokenizer, so the systems differ only in what they choose.
+same tokenizer, so the systems differ only in what they choose. Beside evidence recall, each
+question's *answer containment* (`mags.bench.containment`: the normalized gold answer inside
+the packed text) is scored, adversarial questions left out.
 
 Systems: MAGS ``liquid`` (facts + episodes), ``episodes`` (episode search only), ``facts``
 (graph facts and the turns behind them), ``no-decay`` (liquid with no decay, no pruning);
@@ -26,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from mags.bench.containment import contains_answer
 from mags.bench.locomo import CATEGORIES, Conversation, Question, Turn
 from mags.config import MemoryConfig
 from mags.core.episodes import episode_line, pack_episodes, render_episodes
@@ -40,6 +43,8 @@ from mags.search.lexical import LexicalIndex
 from mags.search.tokens import TokenCounter
 
 DEFAULT_BUDGETS = (150, 300, 750, 1500)
+ADVERSARIAL = 5
+"""The category whose answer is absent by design: no answer containment is scored."""
 MAGS_SYSTEMS = ("liquid", "episodes", "facts", "no-decay")
 BASELINES = ("bm25", "dense", "window", "full")
 SYSTEMS = MAGS_SYSTEMS + BASELINES
@@ -195,9 +200,11 @@ def evidence_recall(context: str, evidence: Sequence[str], lines: dict[str, str]
 
 @dataclass
 class Tally:
-    """Per-question recalls by (system, budget, category), timings and sizes."""
+    """Per-question recalls and answer containments by (system, budget, category), timings
+    and sizes."""
 
     recalls: dict[tuple[str, int | None, int], list[float]] = field(default_factory=dict)
+    contained: dict[tuple[str, int | None, int], list[float]] = field(default_factory=dict)
     recall_ms: dict[str, list[float]] = field(default_factory=dict)
     full_tokens: list[int] = field(default_factory=list)
     conversations: list[dict[str, Any]] = field(default_factory=list)
@@ -206,28 +213,43 @@ class Tally:
     unusable: int = 0
     questions: int = 0
 
-    def add(self, system: str, budget: int | None, category: int, value: float) -> None:
-        """One question's recall."""
-        self.recalls.setdefault((system, budget, category), []).append(value)
+    def add(
+        self, system: str, budget: int | None, category: int, value: float,
+        contained: bool | None = None,
+    ) -> None:  # fmt: skip
+        """One question's recall, and whether its answer was inside the context (None: not
+        scored, as for adversarial questions)."""
+        key = (system, budget, category)
+        self.recalls.setdefault(key, []).append(value)
+        if contained is not None:
+            self.contained.setdefault(key, []).append(float(contained))
 
     def rows(self, budgets: Sequence[int]) -> Iterator[dict[str, Any]]:
-        """``{"system", "budget", "category", "recall", "questions"}`` rows, per category
-        (1-5) and ``"all"``."""
+        """``{"system", "budget", "category", "recall", "questions", "containment",
+        "answers"}`` rows, per category (1-5) and ``"all"`` (containment None where no
+        answer was scored)."""
         systems = dict.fromkeys(s for s, _, _ in self.recalls)
         for system in systems:
             for budget in [None] if system == "full" else budgets:
                 every: list[float] = []
+                answered: list[float] = []
                 for category in sorted(CATEGORIES):
                     values = self.recalls.get((system, budget, category), [])
+                    found = self.contained.get((system, budget, category), [])
                     every += values
+                    answered += found
                     if values:
-                        yield _row(system, budget, category, values)
+                        yield _row(system, budget, category, values, found)
                 if every:
-                    yield _row(system, budget, "all", every)
+                    yield _row(system, budget, "all", every, answered)
 
 
 def _row(
-    system: str, budget: int | None, category: int | str, values: list[float]
+    system: str,
+    budget: int | None,
+    category: int | str,
+    values: list[float],
+    contained: list[float],
 ) -> dict[str, Any]:
     return {
         "system": system,
@@ -235,6 +257,8 @@ def _row(
         "category": category,
         "recall": round(statistics.fmean(values), 4),
         "questions": len(values),
+        "containment": round(statistics.fmean(contained), 4) if contained else None,
+        "answers": len(contained),
     }
 
 
@@ -323,7 +347,12 @@ def evaluate(
                             if system == "full":
                                 tally.full_tokens.append(count(text))
                             value = evidence_recall(text, valid, lines)
-                            tally.add(system, budget, question.category, value)
+                            contained = (
+                                None
+                                if question.category == ADVERSARIAL or not question.answer.strip()
+                                else contains_answer(text, question.answer)
+                            )
+                            tally.add(system, budget, question.category, value, contained)
                             if (
                                 answer is not None
                                 and system in ("liquid", "full")

@@ -34,21 +34,28 @@ def recall_grid(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[int, float]
     return grid
 
 
+def _cell(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
 def rich_table(rows: Sequence[Mapping[str, Any]], budgets: Sequence[int]) -> Table:
-    """Overall evidence recall per system and budget, multi-hop beside it."""
-    table = Table(title="LoCoMo evidence recall (overall | multi-hop)")
+    """Overall evidence recall per system and budget, multi-hop and overall answer
+    containment beside it."""
+    table = Table(title="LoCoMo evidence recall (overall | multi-hop) and answer containment")
     table.add_column("system")
     for budget in budgets:
         table.add_column(f"{budget} tok", justify="right")
-    by = {(r["system"], r["budget"], r["category"]): r["recall"] for r in rows}
+    by = {(r["system"], r["budget"], r["category"]): r for r in rows}
     for system in dict.fromkeys(r["system"] for r in rows):
         if system == "full":
             continue
-        nan = float("nan")
-        cells = [
-            f"{by.get((system, b, 'all'), nan):.3f} | {by.get((system, b, 1), nan):.3f}"
-            for b in budgets
-        ]
+        cells = []
+        for b in budgets:
+            every, multi = by.get((system, b, "all"), {}), by.get((system, b, 1), {})
+            cells.append(
+                f"{_cell(every.get('recall'))} | {_cell(multi.get('recall'))}"
+                f" | {_cell(every.get('containment'))}"
+            )
         table.add_row(system, *cells)
     return table
 
@@ -58,8 +65,9 @@ def markdown(
     budgets: Sequence[int],
     facts: Mapping[str, Any],
 ) -> str:
-    """``summary.md``: the run's facts, then one table per category."""
-    lines = ["# LoCoMo evidence recall", ""]
+    """``summary.md``: the run's facts, then per category a table of evidence recall and
+    one of answer containment (where answers were scored)."""
+    lines = ["# LoCoMo evidence recall and answer containment", ""]
     lines += [f"- {key}: {value}" for key, value in facts.items()]
     by = {(r["system"], r["budget"], r["category"]): r for r in rows}
     systems = [s for s in dict.fromkeys(r["system"] for r in rows) if s != "full"]
@@ -68,15 +76,16 @@ def markdown(
         sample = next((r for r in rows if r["category"] == category), None)
         if sample is None:
             continue
-        lines += ["", f"## {name} ({sample['questions']} questions)", ""]
-        lines += ["| system | " + " | ".join(f"{b} tokens" for b in budgets) + " |"]
-        lines += ["|---|" + "---:|" * len(budgets)]
-        for system in systems:
-            cells = [
-                f"{by[(system, b, category)]['recall']:.3f}" if (system, b, category) in by else ""
-                for b in budgets
-            ]
-            lines.append(f"| {system} | " + " | ".join(cells) + " |")
+        lines += ["", f"## {name} ({sample['questions']} questions)"]
+        for metric, title in (("recall", "evidence recall"), ("containment", "answer containment")):
+            if all(r.get(metric) is None for r in rows if r["category"] == category):
+                continue
+            lines += ["", f"{title}:", ""]
+            lines += ["| system | " + " | ".join(f"{b} tokens" for b in budgets) + " |"]
+            lines += ["|---|" + "---:|" * len(budgets)]
+            for system in systems:
+                cells = [_cell(by.get((system, b, category), {}).get(metric)) for b in budgets]
+                lines.append(f"| {system} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
