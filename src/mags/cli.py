@@ -17,6 +17,7 @@ from mags.extract.noise_flags import add_noise_flags, noise_from_flags
 from mags.llm.flags import add_llm_flags, endpoint_from_flags, llm_settings
 from mags.mcp_server import add_mcp_command
 from mags.proxy.command import add_proxy_command
+from mags.tune.chat_command import add_tune_chat_command
 from mags.tune.command import add_tune_command
 from mags.viz.command import add_viz_command
 from mags.web.command import add_web_commands
@@ -275,6 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_mcp_command(commands)
     add_proxy_bench_command(commands)
     add_tune_command(commands)
+    add_tune_chat_command(commands)
     add_eval_command(commands)
     return parser
 

@@ -53,6 +53,27 @@ class MemoryConfig:
     fact_share: float = _param(
         0.3, 0.0, 1.0, "share of a recall's budget facts take first when episodes compete"
     )
+    fact_weight: float = _param(
+        0.3, 0.0, 5.0, "recall: score an episode gets from the best chosen fact it stated"
+    )
+    next_weight: float = _param(
+        0.25, 0.0, 2.0, "recall: share of a turn's score passed to the turn after it"
+    )
+    next_after_question_weight: float = _param(
+        0.6, 0.0, 2.0, "recall: share passed to the turn after a question (its answer)"
+    )
+    previous_weight: float = _param(
+        0.15, 0.0, 2.0, "recall: share of a turn's score passed to the turn before it"
+    )
+    time_boost: float = _param(
+        1.5, 1.0, 5.0, "recall: multiplier of what falls in the query's time window"
+    )
+    speaker_boost: float = _param(
+        1.15, 1.0, 5.0, "recall: multiplier of a turn by a speaker the query names"
+    )
+    dense_scale: float = _param(
+        1.0, 0.0, 5.0, "recall: multiplier of the embedder's weight against lexical hits"
+    )
     max_fanout: int = _param(64, 4, 10000, "strongest facts an entity spreads activation over")
     max_seeds: int = _param(8, 1, 64, "entities seeded from a query")
     recency: float = _param(

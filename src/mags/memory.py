@@ -607,7 +607,11 @@ class Memory:
             window = time_window(query, parse_when(reference)) if isinstance(query, str) else None
             # The time phrase picks dates, not words: "last week" must not match "this week".
             words = query.replace(window.phrase, " ") if window is not None else query
-            hits = self._search.search(words) if "episodes" in chosen and words.strip() else []
+            hits = (
+                self._search.search(words, dense_scale=self._core.config.dense_scale)
+                if "episodes" in chosen and words.strip()
+                else []
+            )
             return self._write(
                 t,
                 lambda t: self._core.recall(

@@ -23,12 +23,9 @@ from mags.core.names import tokens
 if TYPE_CHECKING:
     from mags.core.graph import LiquidGraph
 
-#: Weight of the fact channel: an episode behind the best chosen fact scores this much.
-FACT_WEIGHT = 0.3
-#: Share of a hit's score passed to the turn right after it (more after a question).
-NEXT_WEIGHT = 0.25
-NEXT_AFTER_QUESTION_WEIGHT = 0.6
-PREVIOUS_WEIGHT = 0.15
+# The fact channel's weight, the shares passed to neighbouring turns and the time and
+# speaker boosts are `MemoryConfig`'s recall weights (chosen by cross-validation on
+# LoCoMo: `mags tune --objective locomo`).
 TokenCount = Callable[[str], int]
 #: Weight of the current channel: the turn that stated the current value of a slot (where
 #: someone lives now, the job they have now) that the query's best facts reach.
@@ -36,10 +33,6 @@ CURRENT_WEIGHT = 1.0
 #: Share of its score a stale episode keeps (its facts no longer hold).
 STALE_WEIGHT = 0.25
 STALE_MARK = " [no longer current]"
-
-#: Multipliers for an episode inside the query's time window, and for a named speaker's.
-TIME_BOOST = 1.5
-SPEAKER_BOOST = 1.15
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +86,7 @@ def score_episodes(
     stated a current value, which a changed world makes worth more than older turns).
     """
     episodes = graph.episodes
+    cfg = graph.config
     scores: dict[int, float] = {}
     via: dict[int, set[str]] = {}
 
@@ -108,8 +102,8 @@ def score_episodes(
         credit(hit.episode, score, hit.via)
         direct[hit.episode] = direct.get(hit.episode, 0.0) + score
     for eid, support in fact_support.items():
-        credit(eid, FACT_WEIGHT * support, "fact")
-        direct[eid] = direct.get(eid, 0.0) + FACT_WEIGHT * support
+        credit(eid, cfg.fact_weight * support, "fact")
+        direct[eid] = direct.get(eid, 0.0) + cfg.fact_weight * support
     for eid, support in (current or {}).items():
         credit(eid, CURRENT_WEIGHT * support, "current")
     for eid, score in direct.items():
@@ -119,19 +113,18 @@ def score_episodes(
         after, before = episodes.get(eid + 1), episodes.get(eid - 1)
         if after is not None and same_thread(episode, after):
             asks = episode.text.rstrip().endswith("?")
-            credit(
-                after.id, score * (NEXT_AFTER_QUESTION_WEIGHT if asks else NEXT_WEIGHT), "neighbour"
-            )
+            share = cfg.next_after_question_weight if asks else cfg.next_weight
+            credit(after.id, score * share, "neighbour")
         if before is not None and same_thread(before, episode):
-            credit(before.id, score * PREVIOUS_WEIGHT, "neighbour")
+            credit(before.id, score * cfg.previous_weight, "neighbour")
     named = set(tokens(query))
     for eid in scores:
         episode = episodes[eid]
         if window is not None and window.contains(episode.when):
-            scores[eid] *= TIME_BOOST
+            scores[eid] *= cfg.time_boost
             via[eid].add("time")
         if episode.speaker and set(tokens(episode.speaker)) <= named:
-            scores[eid] *= SPEAKER_BOOST
+            scores[eid] *= cfg.speaker_boost
     return scores, via
 
 

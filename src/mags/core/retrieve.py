@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 
 from mags.core.dynamics import strength_at
 from mags.core.episodes import (
-    TIME_BOOST,
     EpisodeHit,
     TokenCount,
     Window,
@@ -242,7 +241,7 @@ def recall(
         for fid in scores:  # a dated fact inside the query's time window
             when = dict(graph.facts[fid].qualifiers).get(WHEN)
             if isinstance(when, str) and window.contains(when):
-                scores[fid] *= TIME_BOOST
+                scores[fid] *= graph.config.time_boost
     if graph.config.recency:
         for fid in scores:  # what was seen or used a few steps ago (an agent's present)
             age = max(0.0, t - graph.facts[fid].t0)

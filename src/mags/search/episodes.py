@@ -59,9 +59,16 @@ class EpisodeSearch:
             self.dense.add(batch)
 
     def search(
-        self, query: str, limit: int = SEARCH_LIMIT, *, lexical: bool = True, dense: bool = True
+        self,
+        query: str,
+        limit: int = SEARCH_LIMIT,
+        *,
+        lexical: bool = True,
+        dense: bool = True,
+        dense_scale: float = 1.0,
     ) -> list[EpisodeHit]:
-        """Hits of each channel, scores scaled so that each channel's best hit is its weight."""
+        """Hits of each channel, scores scaled so that each channel's best hit is its weight
+        (the dense channel's times ``dense_scale``, `MemoryConfig.dense_scale`)."""
         hits: list[EpisodeHit] = []
         if lexical:
             found = self.lexical.search(query, limit)
@@ -75,8 +82,9 @@ class EpisodeSearch:
                 # and the last of the ``limit`` nearest to zero.
                 top, floor = near[0][1], near[-1][1]
                 span = (top - floor) or 1.0
+                weight = self.dense_weight * dense_scale
                 hits += [
-                    EpisodeHit(e, self.dense_weight * (c - floor) / span, "dense")
+                    EpisodeHit(e, weight * (c - floor) / span, "dense")
                     for e, c in near
                     if c > floor
                 ]
