@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from mags.bench.extraction_command import add_extraction_command
+from mags.bench.longmemeval_command import add_longmemeval_command
 from mags.bench.sufficiency_command import add_sufficiency_command
 from mags.bench.updates_command import add_updates_command
 from mags.core.errors import InvalidInputError
@@ -92,6 +93,7 @@ def add_eval_command(
     add_extraction_command(benchmarks)
     add_sufficiency_command(benchmarks)
     add_updates_command(benchmarks)
+    add_longmemeval_command(benchmarks)
 
 
 def run_chat_rules(args: argparse.Namespace) -> int:

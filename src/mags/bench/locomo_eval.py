@@ -91,9 +91,10 @@ def mags_config(system: str) -> MemoryConfig:
 
 
 def ingest(
-    conversation: Conversation, path: Path, config: MemoryConfig, embedder: Embedder | None
+    conversation: Conversation, path: Path | None, config: MemoryConfig, embedder: Embedder | None
 ) -> Memory:
-    """A MAGS memory (SQLite file, chat schema, rule extractor) fed every turn in order."""
+    """A MAGS memory (a SQLite file, or RAM for None; chat schema, rule extractor) fed every
+    turn in order."""
     memory = Memory.open(
         path, config, schema=chat_schema(), extractor=ChatRuleExtractor(), embedder=embedder
     )

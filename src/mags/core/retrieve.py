@@ -78,6 +78,8 @@ class Recall:
     the query's time window)."""
     window: str | None = None
     """The query's time expression that recall resolved and boosted, if any."""
+    ranked: tuple[int, ...] = ()
+    """The recalled episodes' ids best first (``episodes`` is in time order, as printed)."""
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-able dict."""
@@ -339,4 +341,5 @@ def recall(
         names,
         via={e.id: tuple(sorted(via[e.id])) for e in picked},
         window=None if window is None else window.phrase,
+        ranked=tuple(e.id for e in picked),
     )

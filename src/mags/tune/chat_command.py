@@ -145,8 +145,8 @@ def _summary(
     args: argparse.Namespace,
     budgets: list[int],
 ) -> str:
-    oof = [f.out_of_fold for f in split]
-    inf = [f.in_fold for f in split]
+    from mags.tune.chat import folds
+
     default = scores.get(0, {})
     lines = [
         "# Chat recall weights, cross-validated",
@@ -154,22 +154,35 @@ def _summary(
         f"- data: {Path(args.data).name}, {len(split)} conversations, {len(scores)} candidates "
         f"(random, seed {args.seed}), budgets {','.join(map(str, budgets))}",
         "- score: mean evidence recall over the usable questions and the budgets",
-        "",
-        "| held out | chosen | in-fold | out-of-fold | default on it |",
-        "|---|---:|---:|---:|---:|",
+        f"- default (candidate 0) mean "
+        f"{statistics.fmean(default.values()) if default else float('nan'):.4f}",
+        f"- chosen on all: candidate {best}, mean {statistics.fmean(scores[best].values()):.4f}",
     ]
-    for f in split:
-        lines.append(
+    drawn = {n: per for n, per in scores.items() if n != 0}
+    tables = [("every candidate", split)]
+    if len(drawn) > 1:
+        # Candidate 0 was itself chosen by hand on development conversations: folds that
+        # may pick it are not clean. Among the drawn candidates alone they are.
+        clean = "drawn candidates only (clean: none was chosen on this data)"
+        tables.append((clean, folds(drawn)))
+    for title, rows in tables:
+        oof = [f.out_of_fold for f in rows]
+        inf = [f.in_fold for f in rows]
+        spread = statistics.pstdev(oof) if len(oof) > 1 else 0.0
+        lines += ["", f"## Folds, {title}", ""]
+        lines += ["| held out | chosen | in-fold | out-of-fold | default on it |"]
+        lines += ["|---|---:|---:|---:|---:|"]
+        lines += [
             f"| {f.held_out} | {f.chosen} | {f.in_fold:.4f} | {f.out_of_fold:.4f} | "
             f"{default.get(f.held_out, float('nan')):.4f} |"
-        )
-    spread = statistics.pstdev(oof) if len(oof) > 1 else 0.0
+            for f in rows
+        ]
+        lines += [
+            "",
+            f"- in-fold mean {statistics.fmean(inf):.4f}; out-of-fold mean "
+            f"{statistics.fmean(oof):.4f} (sd {spread:.4f}, {min(oof):.4f}-{max(oof):.4f})",
+        ]
     lines += [
-        "",
-        f"- in-fold mean {statistics.fmean(inf):.4f}; out-of-fold mean {statistics.fmean(oof):.4f} "
-        f"(sd {spread:.4f}, {min(oof):.4f}-{max(oof):.4f}); "
-        f"default mean {statistics.fmean(default.values()) if default else float('nan'):.4f}",
-        f"- chosen on all: candidate {best}, mean {statistics.fmean(scores[best].values()):.4f}",
         "",
         "| weight | default | chosen |",
         "|---|---:|---:|",
