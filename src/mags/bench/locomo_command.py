@@ -54,7 +54,8 @@ def add_eval_command(
     locomo.add_argument(
         "--systems",
         default=",".join(SYSTEMS),
-        help="comma-separated systems (default: all; dense only with WordLlama installed)",
+        help="comma-separated systems (default: MAGS's and the baselines; dense only with an "
+        "embedder installed); peer memories mem0, engram, dory with mags[peers]",
     )
     locomo.add_argument(
         "--conversations", help="comma-separated sample ids to evaluate (default: every one)"
@@ -116,12 +117,14 @@ def _ints(text: str, flag: str) -> list[int]:
 
 def _systems(text: str, dense_available: bool, err: Console) -> list[str]:
     from mags.bench.locomo_eval import SYSTEMS
+    from mags.bench.peers import PEERS
 
     names = [part.strip() for part in text.split(",") if part.strip()]
-    unknown = [n for n in names if n not in SYSTEMS]
+    unknown = [n for n in names if n not in SYSTEMS + PEERS]
     if unknown or not names:
         raise InvalidInputError(
-            f"--systems: unknown {unknown or text!r}; choose from {', '.join(SYSTEMS)}"
+            f"--systems: unknown {unknown or text!r}; choose from {', '.join(SYSTEMS)} "
+            f"or the peers {', '.join(PEERS)} (pip install 'mags[peers]')"
         )
     if "dense" in names and not dense_available:
         err.print(
@@ -303,6 +306,9 @@ def _run_facts(
             sum(tally.full_tokens) / len(tally.full_tokens)
         )
     for system in systems:
+        if system in tally.failures:
+            facts[f"{system}: could not run"] = tally.failures[system]
+            continue
         ms = tally.recall_ms.get(system, [])
         ingest = [c["ingest_s"] for c in tally.conversations if c["system"] == system]
         facts[f"{system}: ingest s/conversation (max), recall p50/p95 ms"] = (

@@ -29,10 +29,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from mags.bench.containment import contains_answer
-from mags.bench.locomo import CATEGORIES, Conversation, Question, Turn
+from mags.bench.locomo import CATEGORIES, Conversation, Question
+from mags.bench.peers import PEERS, PeerError, make_peer
+from mags.bench.turns import pack_turns, turn_episode
 from mags.config import MemoryConfig
-from mags.core.episodes import episode_line, pack_episodes, render_episodes
-from mags.core.model import Episode
+from mags.core.episodes import episode_line, render_episodes
 from mags.core.retrieve import EPISODES_HEADER
 from mags.core.schema import chat_schema
 from mags.extract.chat_rules import ChatRuleExtractor
@@ -60,17 +61,6 @@ class Retriever(Protocol):
     def close(self) -> None:
         """Free what it holds."""
         ...
-
-
-def turn_episode(turn: Turn, index: int) -> Episode:
-    """A turn as the episode MAGS stores for it (for the baselines' rendering)."""
-    return Episode(index + 1, float(index), turn.text, turn.source, (), turn.speaker, turn.when)
-
-
-def pack_turns(ranked: Sequence[Episode], budget: int, count: Callable[[str], int]) -> str:
-    """The best-ranked turns that fit ``budget``, packed and rendered as MAGS packs them."""
-    chosen, _ = pack_episodes(ranked, budget, count, EPISODES_HEADER)
-    return "\n".join([EPISODES_HEADER, *render_episodes(chosen)]) if chosen else ""
 
 
 #: What each MAGS system lets fill its budget.
@@ -213,6 +203,8 @@ class Tally:
     broken_ids: int = 0
     unusable: int = 0
     questions: int = 0
+    failures: dict[str, str] = field(default_factory=dict)
+    """Systems (peers) that could not run or failed, with their error: reported, skipped."""
 
     def add(
         self, system: str, budget: int | None, category: int, value: float,
@@ -224,6 +216,12 @@ class Tally:
         self.recalls.setdefault(key, []).append(value)
         if contained is not None:
             self.contained.setdefault(key, []).append(float(contained))
+
+    def drop(self, system: str) -> None:
+        """Forget every value of ``system`` (a peer that failed)."""
+        for values in (self.recalls, self.contained):
+            for key in [k for k in values if k[0] == system]:
+                del values[key]
 
     def rows(self, budgets: Sequence[int]) -> Iterator[dict[str, Any]]:
         """``{"system", "budget", "category", "recall", "questions", "containment",
@@ -332,6 +330,16 @@ def evaluate(
                     memory, measured = memories[key]
                     record.update(measured)
                     retriever = MagsRetriever(memory, MAGS_SOURCES[system], len(conversation.turns))
+                elif system in PEERS:
+                    if system in tally.failures:
+                        continue
+                    started = time.perf_counter()
+                    try:
+                        retriever = make_peer(system, conversation, count)
+                    except PeerError as exc:
+                        tally.failures[system] = str(exc)
+                        continue
+                    record["ingest_s"] = round(time.perf_counter() - started, 3)
                 else:
                     started = time.perf_counter()
                     retriever = RankedTurns(system, conversation, count, embedder)
@@ -362,6 +370,12 @@ def evaluate(
                                 answer(conversation, question, system, text)
                         if on_question is not None:
                             on_question(f"{conversation.sample_id} {system}")
+                except Exception as exc:
+                    if system not in PEERS:
+                        raise
+                    # A peer that fails mid-run is reported, not half-scored.
+                    tally.failures[system] = f"{system} failed: {type(exc).__name__}: {exc}"
+                    tally.drop(system)
                 finally:
                     retriever.close()
             for memory, _ in memories.values():

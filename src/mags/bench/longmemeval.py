@@ -48,14 +48,8 @@ from typing import Any
 
 from mags.bench.containment import contains_answer
 from mags.bench.locomo import Conversation, Question, Turn
-from mags.bench.locomo_eval import (
-    MAGS_SOURCES,
-    evidence_recall,
-    ingest,
-    mags_config,
-    pack_turns,
-    turn_episode,
-)
+from mags.bench.locomo_eval import MAGS_SOURCES, evidence_recall, ingest, mags_config
+from mags.bench.turns import pack_turns, turn_episode
 from mags.core.episodes import TokenCount, episode_line, pack_episodes
 from mags.core.errors import InvalidInputError
 from mags.core.retrieve import EPISODES_HEADER, Recall

