@@ -19,6 +19,7 @@ class Broken:
     """A peer whose search fails after ingesting."""
 
     def __init__(self, conversation: Conversation, count: Callable[[str], int]) -> None:
+        self.conversation = conversation
 
     def context(self, question: str, budget: int) -> str:
         raise RuntimeError("index corrupted")
