@@ -140,8 +140,13 @@ class MemoryConfig:
         half) keeps a fact seen once above ``theta_prune = 0.02`` for about 3,200 turns;
         each further mention doubles its time constant (``kappa = 1``), up to a million
         turns. Family and identity relations are stable and never fall under ``s_floor``.
-        Recall gives facts only ``fact_share = 0.1`` of its budget before the turns: on the
-        LoCoMo development conversations more than that recalled fewer evidence turns.
+        The recall weights are the cross-validated choice of ``mags tune-chat`` on the five
+        LoCoMo development conversations (64 candidates drawn at random, the same one
+        chosen in all five leave-one-out folds; docs/benchmarks.md): facts take almost no
+        budget before the turns (``fact_share = 0.01``; on LoCoMo a turn recalled whole
+        beats a fact line about it), the fact channel, the neighbouring turns, the time
+        window and a named speaker weigh more than the hand-set weights did, and the
+        dense channel 2.34 times its embedder's own weight.
 
         Example
         -------
@@ -154,8 +159,15 @@ class MemoryConfig:
             "tau_max": 1e6,
             "kappa": 1.0,
             "theta_prune": 0.02,
-            # Measured on LoCoMo: a turn recalled whole beats a fact line about it.
-            "fact_share": 0.1,
+            # Chosen by leave-one-conversation-out cross-validation (mags tune-chat).
+            "fact_share": 0.01,
+            "fact_weight": 0.83,
+            "next_weight": 0.47,
+            "next_after_question_weight": 1.04,
+            "previous_weight": 0.49,
+            "time_boost": 2.6,
+            "speaker_boost": 1.46,
+            "dense_scale": 2.34,
         }
         return cls(**{**base, **changes})
 
