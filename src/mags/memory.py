@@ -15,6 +15,7 @@ from mags.config import MemoryConfig
 from mags.core.engine import BOUNDARY_KEEP, MemoryCore
 from mags.core.errors import ExtractionError, InvalidInputError, MagsError, StoreError
 from mags.core.model import Episode, Event, Fact, FactView, Negation
+from mags.core.resent import turn_key, unseen
 from mags.core.retrieve import Recall
 from mags.core.schema import RelationSchema, default_schema
 from mags.core.validate import check_when
@@ -37,6 +38,8 @@ RECALL_SOURCES = ("facts", "episodes")
 #: Chat roles whose messages are turns of the conversation, and those that are not.
 CHAT_ROLES = frozenset({"user", "assistant"})
 SKIPPED_ROLES = frozenset({"system", "developer", "tool", "function"})
+RESENT_MARGIN = 8
+"""Episodes beyond twice a request's turns that a resent history is matched against."""
 
 
 def message_text(content: Any) -> str:
@@ -466,16 +469,27 @@ class Memory:
         source: str | None = None,
     ) -> list[Episode]:
         """Store chat messages in the OpenAI format (``{"role", "content", "name"?}``), all
-        at turn ``t``, in order; returns their episodes.
+        at turn ``t``, in order; returns the episodes stored.
 
         The speaker is the message's ``name``, else its role (``user``, ``assistant``).
         System and tool messages are instructions, not conversation: they are skipped, as
         are messages with no text. Content given as a list of parts keeps its text parts.
-        Every message is stored even if extraction fails for some; then `ExtractionError`
-        is raised at the end, naming them.
+        A history sent again (what every OpenAI app does) is stored once: messages the
+        memory already holds, in order, among its latest turns of the same ``source``
+        are skipped (`mags.core.resent`). Every message is stored even if extraction fails
+        for some; then `ExtractionError` is raised at the end, naming them.
+
+        Example
+        -------
+        >>> m = Memory.open()
+        >>> history = [{"role": "user", "content": "I moved to Lisbon."}]
+        >>> len(m.observe_messages(history, t=0))
+        1
+        >>> history += [{"role": "assistant", "content": "Nice!"}]
+        >>> [e.text for e in m.observe_messages(history, t=1)]
+        ['Nice!']
         """
-        episodes: list[Episode] = []
-        failed: list[str] = []
+        chosen: list[tuple[int, str, str, str]] = []
         for i, message in enumerate(messages):
             if not isinstance(message, Mapping):
                 raise InvalidInputError(
@@ -492,7 +506,16 @@ class Memory:
             text = message_text(message.get("content"))
             if not text.strip():
                 continue
-            speaker = str(message.get("name") or role)
+            chosen.append((i, str(message.get("name") or role), str(role), text))
+        given = [turn_key(speaker, text) for _, speaker, _, text in chosen]
+        held = [turn_key(e.speaker or "", e.text) for e in self._latest_turns(source, len(given))]
+        forgotten = self._core.graph.forgotten_turns
+        episodes: list[Episode] = []
+        failed: list[str] = []
+        for index in unseen(held, given):
+            if (source, *given[index]) in forgotten:
+                continue  # asked to be forgotten: a resent history does not bring it back
+            i, speaker, role, text = chosen[index]
             try:
                 episodes.append(
                     self.observe_turn(text, t, speaker, role=role, when=when, source=source)
@@ -502,6 +525,21 @@ class Memory:
         if failed:
             raise ExtractionError("; ".join(failed))
         return episodes
+
+    def _latest_turns(self, source: str | None, count: int) -> list[Episode]:
+        """The latest ``count`` (and a margin) episodes of ``source``, oldest first: what a
+        resent history is matched against."""
+        if count == 0:
+            return []
+        wanted = 2 * count + RESENT_MARGIN
+        with self._lock:
+            found: list[Episode] = []
+            for episode in reversed(self._core.graph.episodes.values()):
+                if episode.source == source:
+                    found.append(episode)
+                    if len(found) >= wanted:
+                        break
+        return found[::-1]
 
     def _judged(self, text: str, extraction: Extraction) -> list[int]:
         """The current facts the judge finds contradicted (no call without candidates)."""

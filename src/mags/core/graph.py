@@ -19,6 +19,7 @@ from mags.core.dynamics import apply_supersede, expiry_time
 from mags.core.expiry import ExpiryQueue
 from mags.core.model import EntityRecord, Episode, Event, FactRecord, Pending, Qualifiers
 from mags.core.names import clean_name, name_key, tokens
+from mags.core.resent import episode_key
 from mags.core.schema import RelationSchema, SlotKey
 
 NON_SPREADING_KINDS = frozenset({"state"})
@@ -62,6 +63,9 @@ class LiquidGraph:
         # Active facts, and the facts this call changed until its changes are taken.
         self.facts: dict[int, FactRecord] = {}
         self.episodes: dict[int, Episode] = {}
+        # Turns someone asked to forget, by source, speaker and text: a resent history that
+        # carries one again must not store it again (`mags.core.resent`).
+        self.forgotten_turns: set[tuple[str | None, str, str]] = set()
         self.last_seq = 0  # events live in the store; their numbers are never reused
         self.now = float("-inf")
         self.next_entity_id = 1
@@ -175,6 +179,7 @@ class LiquidGraph:
         store keeps it as history, with the time it was forgotten."""
         episode = self.episodes.pop(episode_id, None)
         if episode is not None:
+            self.forgotten_turns.add(episode_key(episode))
             self._rewrite_episode(replace(episode, forgotten_t=t))
 
     # ------------------------------------------------------------------------ entities
@@ -414,6 +419,7 @@ class LiquidGraph:
                 self.episodes[episode.id] = episode
             else:  # forgotten (maybe by another writer since the last read): history only
                 self.episodes.pop(episode.id, None)
+                self.forgotten_turns.add(episode_key(episode))
         self.next_fact_id = max(self.next_fact_id, next_fact_id)
         self.next_batch = max(self.next_batch, next_batch)
         self.last_seq = max(self.last_seq, last_seq)
