@@ -508,14 +508,13 @@ class Memory:
                 continue
             chosen.append((i, str(message.get("name") or role), str(role), text))
         given = [turn_key(speaker, text) for _, speaker, _, text in chosen]
-        held = [turn_key(e.speaker or "", e.text) for e in self._latest_turns(source, len(given))]
-        forgotten = self._core.graph.forgotten_turns
+        held = [turn_key(e.speaker or "", e.text) for e in self.latest_episodes(len(given), source)]
         episodes: list[Episode] = []
         failed: list[str] = []
         for index in unseen(held, given):
-            if (source, *given[index]) in forgotten:
-                continue  # asked to be forgotten: a resent history does not bring it back
             i, speaker, role, text = chosen[index]
+            if self.was_forgotten(source, speaker, text):
+                continue  # asked to be forgotten: a resent history does not bring it back
             try:
                 episodes.append(
                     self.observe_turn(text, t, speaker, role=role, when=when, source=source)
@@ -526,20 +525,26 @@ class Memory:
             raise ExtractionError("; ".join(failed))
         return episodes
 
-    def _latest_turns(self, source: str | None, count: int) -> list[Episode]:
-        """The latest ``count`` (and a margin) episodes of ``source``, oldest first: what a
-        resent history is matched against."""
-        if count == 0:
+    def latest_episodes(self, count: int, *sources: str | None) -> list[Episode]:
+        """The latest ``count`` episodes (twice that and `RESENT_MARGIN` more: what a resent
+        history is matched against) of the given ``sources`` (every source when none is
+        given), oldest first; forgotten ones are not among them."""
+        if count <= 0:
             return []
         wanted = 2 * count + RESENT_MARGIN
+        found: list[Episode] = []
         with self._lock:
-            found: list[Episode] = []
             for episode in reversed(self._core.graph.episodes.values()):
-                if episode.source == source:
+                if not sources or episode.source in sources:
                     found.append(episode)
                     if len(found) >= wanted:
                         break
         return found[::-1]
+
+    def was_forgotten(self, source: str | None, speaker: str, text: str) -> bool:
+        """Whether a turn with this source, speaker and text was asked to be forgotten."""
+        with self._lock:
+            return (source, *turn_key(speaker, text)) in self._core.graph.forgotten_turns
 
     def _judged(self, text: str, extraction: Extraction) -> list[int]:
         """The current facts the judge finds contradicted (no call without candidates)."""

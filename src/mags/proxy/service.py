@@ -30,10 +30,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from mags.core.resent import turn_key, unseen
 from mags.core.retrieve import Recall
 from mags.core.validate import check_when
-from mags.memory import message_text
-from mags.proxy.context import split_messages, upstream_messages
+from mags.memory import Memory, message_text
+from mags.proxy.context import Chat, split_messages, upstream_messages
 from mags.proxy.extraction import ASSISTANT_SOURCE, USER_SOURCE, ExtractionQueue
 from mags.proxy.users import UserMemories
 
@@ -104,18 +105,7 @@ class ChatMemoryService:
         stamp = check_when(when) if when else None
         now = stamp or datetime.now(UTC).replace(microsecond=0, tzinfo=None).isoformat()
         with self.users.turn(user) as (memory, t):
-            remembered = [
-                memory.observe_turn(
-                    message_text(m.get("content")),
-                    t,
-                    str(m.get("name") or user),
-                    role="user",
-                    when=now,
-                    source=USER_SOURCE,
-                    extract=False,
-                ).id
-                for m in (chat.new if remember else ())
-            ]
+            remembered = self._store_unseen(memory, chat, user, t, now) if remember else []
             speakers = {str(m["name"]) for m in chat.new if m.get("name")}
             kept = {message_text(m.get("content")) for m in chat.turns[-self.keep_turns :]}
             last_id = remembered[-1] if remembered else 0
@@ -150,6 +140,34 @@ class ChatMemoryService:
         if self.queue is not None and remembered:
             self.queue.submit(user)
         return turn
+
+    @staticmethod
+    def _store_unseen(memory: Memory, chat: Chat, user: str, t: float, when: str) -> list[int]:
+        """Store the request's turns the memory does not hold yet, in order (a client
+        resends the whole history; a chat may be first seen mid-way: `mags.core.resent`);
+        returns the ids of the user turns stored. A turn asked to be forgotten stays out."""
+        turns = [
+            (m["role"], str(m.get("name") or user) if m["role"] == "user" else "assistant", text)
+            for m in chat.turns
+            if m["role"] in ("user", "assistant")
+            and (text := message_text(m.get("content"))).strip()
+        ]
+        held = [
+            turn_key("assistant" if e.source == ASSISTANT_SOURCE else "user", e.text)
+            for e in memory.latest_episodes(len(turns), USER_SOURCE, ASSISTANT_SOURCE)
+        ]
+        stored: list[int] = []
+        for index in unseen(held, [turn_key(role, text) for role, _, text in turns]):
+            role, speaker, text = turns[index]
+            source = USER_SOURCE if role == "user" else ASSISTANT_SOURCE
+            if memory.was_forgotten(source, speaker, text):
+                continue
+            episode = memory.observe_turn(
+                text, t, speaker, role=role, when=when, source=source, extract=False
+            )
+            if role == "user":
+                stored.append(episode.id)
+        return stored
 
     def remember_reply(self, turn: PreparedTurn, text: str) -> None:
         """Store the assistant's reply to ``turn`` as the assistant's episode."""
