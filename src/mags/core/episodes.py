@@ -13,8 +13,10 @@ it is arithmetic over ids and scores: no I/O, no LLM.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 from mags.core.model import Episode
@@ -71,6 +73,12 @@ def same_thread(a: Episode, b: Episode) -> bool:
     return abs(a.t - b.t) <= 1
 
 
+@lru_cache(maxsize=1024)
+def speaker_words(speaker: str) -> frozenset[str]:
+    """A speaker's name as query words (a chat has few speakers: computed once each)."""
+    return frozenset(tokens(speaker))
+
+
 def score_episodes(
     graph: LiquidGraph,
     hits: Iterable[EpisodeHit],
@@ -88,19 +96,25 @@ def score_episodes(
     episodes = graph.episodes
     cfg = graph.config
     scores: dict[int, float] = {}
-    via: dict[int, set[str]] = {}
+    via: defaultdict[int, set[str]] = defaultdict(set)
+    get = scores.get  # the loops below run a thousand times per recall of a long chat
 
     def credit(eid: int, score: float, channel: str) -> None:
         if eid in episodes and score > 0:
-            scores[eid] = scores.get(eid, 0.0) + score
-            via.setdefault(eid, set()).add(channel)
+            scores[eid] = get(eid, 0.0) + score
+            via[eid].add(channel)
 
     direct: dict[int, float] = {}
     for hit in hits:
-        found = episodes.get(hit.episode)
-        score = hit.score * (STALE_WEIGHT if found and is_stale(graph, found) else 1.0)
-        credit(hit.episode, score, hit.via)
-        direct[hit.episode] = direct.get(hit.episode, 0.0) + score
+        eid = hit.episode
+        found = episodes.get(eid)
+        if found is None:
+            continue
+        score = hit.score * (STALE_WEIGHT if is_stale(graph, found) else 1.0)
+        if score > 0:
+            scores[eid] = get(eid, 0.0) + score
+            via[eid].add(hit.via)
+        direct[eid] = direct.get(eid, 0.0) + score
     for eid, support in fact_support.items():
         credit(eid, cfg.fact_weight * support, "fact")
         direct[eid] = direct.get(eid, 0.0) + cfg.fact_weight * support
@@ -123,7 +137,7 @@ def score_episodes(
         if window is not None and window.contains(episode.when):
             scores[eid] *= cfg.time_boost
             via[eid].add("time")
-        if episode.speaker and set(tokens(episode.speaker)) <= named:
+        if episode.speaker and speaker_words(episode.speaker) <= named:
             scores[eid] *= cfg.speaker_boost
     return scores, via
 
