@@ -180,12 +180,28 @@ def add_mcp_command(commands: Any) -> None:
     )
     mcp.add_argument("--host", default="127.0.0.1", help="HTTP address (%(default)s)")
     mcp.add_argument("--port", type=int, default=DEFAULT_PORT, help="HTTP port (%(default)s)")
+    mcp.add_argument(
+        "--insecure",
+        action="store_true",
+        help="serve HTTP on a non-loopback --host (it has no authentication yet: anyone who "
+        "reaches it can name any user)",
+    )
     mcp.set_defaults(run=run_mcp)
 
 
 def run_mcp(args: argparse.Namespace) -> int:
+    from mags.listening import check_listener
     from mags.proxy.command import default_data_dir
 
+    if args.transport == "streamable-http":
+        check_listener(
+            "mags mcp",
+            args.host,
+            credentials=False,
+            how="its HTTP transport has no authentication yet: keep it on 127.0.0.1 behind "
+            "an authenticating reverse proxy",
+            insecure=args.insecure,
+        )
     data: str | Path = args.data or default_data_dir().parent / "mcp"  # or postgresql://
     server = create_server(data)
     if args.transport == "stdio":

@@ -36,15 +36,17 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from mags.core.errors import InvalidInputError, MagsError
+from mags.core.errors import InvalidInputError, MagsError, NotFoundError
 from mags.extract.base import Extractor
 from mags.extract.chat_rules import ChatRuleExtractor
 from mags.proxy.context import reply_text
 from mags.proxy.extraction import ExtractionQueue
+from mags.proxy.keys import BoundKey, KeyStore
+from mags.proxy.limits import RateLimiter
 from mags.proxy.service import (
     DEFAULT_BUDGET,
     DEFAULT_KEEP_TURNS,
@@ -63,7 +65,11 @@ WHEN_HEADER = "X-Mags-When"
 #: ``off``: recall for this request but store neither its turns nor the reply.
 REMEMBER_HEADER = "X-Mags-Remember"
 #: A request body larger than this is refused with 413 before it is read whole.
-MAX_BODY_BYTES = 32 * 1024 * 1024
+MAX_BODY_BYTES = 8 * 1024 * 1024
+#: A request with more messages than this is refused with 413.
+MAX_MESSAGES = 2000
+#: Requests per minute one user (or one key, or one address without a user) may make.
+RATE_PER_MINUTE = 600
 #: Upstream response headers worth passing back (rate limits, ids); the rest are the
 #: transport's own.
 PASSED_HEADERS = ("content-type", "retry-after", "x-request-id", "openai-processing-ms")
@@ -87,12 +93,34 @@ class ProxySettings:
     """The upstream's API key (None: the client's ``Authorization`` is passed on)."""
     timeout_s: float = 600.0
     extractor: Callable[[], Extractor] = ChatRuleExtractor
+    keys: str | Path | None = None
+    """The file of API keys bound to users (`mags.proxy.keys`; default DATA/keys.json)."""
+    max_body_bytes: int = MAX_BODY_BYTES
+    max_messages: int = MAX_MESSAGES
+    rate_per_minute: int = RATE_PER_MINUTE
+
+    @property
+    def key_file(self) -> Path:
+        """Where the bound keys live: ``keys``, else ``keys.json`` in the data folder (for a
+        database URL, in the user's config folder: give ``keys`` to share one file)."""
+        if self.keys:
+            return Path(self.keys)
+        if "://" in str(self.data):
+            return Path.home() / ".config" / "mags" / "proxy-keys.json"
+        return Path(self.data) / "keys.json"
 
 
 class ErrorDetail(BaseModel):
     message: str
     type: str
     code: str | None = None
+
+
+class KeyRequest(BaseModel):
+    """A new key: the users it may act for."""
+
+    model_config = ConfigDict(extra="forbid")
+    users: list[str] = Field(min_length=1, max_length=1000)
 
 
 class ErrorBody(BaseModel):
@@ -137,6 +165,8 @@ def create_app(settings: ProxySettings) -> FastAPI:
     )
     upstream = settings.upstream.rstrip("/")
     holder: dict[str, httpx.AsyncClient] = {}
+    keys = KeyStore(settings.key_file)
+    limiter = RateLimiter(settings.rate_per_minute)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -158,22 +188,51 @@ def create_app(settings: ProxySettings) -> FastAPI:
         lifespan=lifespan,
     )
 
+    def open_mode() -> bool:
+        """No credential at all: anyone who reaches the address (loopback by default)."""
+        return settings.api_key is None and not keys
+
     def upstream_headers(request: Request) -> dict[str, str]:
         headers = {"Content-Type": "application/json"}
         if settings.upstream_key:
             headers["Authorization"] = f"Bearer {settings.upstream_key}"
-        elif settings.api_key is None and "authorization" in request.headers:
-            headers["Authorization"] = request.headers["authorization"]
+        elif open_mode() and "authorization" in request.headers:
+            headers["Authorization"] = request.headers["authorization"]  # the upstream's key
         return headers
 
-    def check_client(request: Request) -> None:
-        if settings.api_key is None:
-            return
+    def check_client(request: Request) -> BoundKey | None:
+        """The bound key the request acts with; None for the shared key or open mode.
+        Never says the key it was given."""
+        if open_mode():
+            return None
         given = request.headers.get("authorization", "")
-        if not secrets.compare_digest(given, f"Bearer {settings.api_key}"):
+        if settings.api_key is not None and secrets.compare_digest(
+            given.encode(), f"Bearer {settings.api_key}".encode()
+        ):
+            return None
+        token = given[7:].strip() if given[:7].lower() == "bearer " else ""
+        bound = keys.find(token) if token else None
+        if bound is None:
             raise HTTPException(
-                401, "this proxy needs its API key: send it as the bearer token (api_key=...)"
+                401,
+                "this proxy needs an API key: send your key (or the proxy's --api-key) as the "
+                "bearer token (api_key=...); a revoked or unknown key is refused",
             )
+        return bound
+
+    def acting_user(named: Any, bound: BoundKey | None) -> str | None:
+        """The user a request acts for: the one it names, checked against its key."""
+        user = str(named) if named else None
+        if bound is None:
+            return user
+        if user is None:
+            if len(bound.users) == 1:
+                return bound.users[0]
+            raise HTTPException(403, "this key acts for several users: name one ('user')")
+        if user not in bound.users:
+            shown = user if len(user) <= 60 and user.isprintable() else f"{user[:60]!r}..."
+            raise HTTPException(403, f"this key may not act for user {shown}")
+        return user
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
@@ -195,18 +254,38 @@ def create_app(settings: ProxySettings) -> FastAPI:
     @app.post("/v1/chat/completions", tags=["openai"])
     async def chat_completions(request: Request) -> Response:
         """A chat completion; with a user, the history is replaced by the user's memory."""
-        check_client(request)
+        bound = check_client(request)
+        limit = settings.max_body_bytes
         size = request.headers.get("content-length")
-        if size is not None and size.isdigit() and int(size) > MAX_BODY_BYTES:
-            return openai_error(413, f"the request is larger than {MAX_BODY_BYTES} bytes")
+        if size is not None and size.isdigit() and int(size) > limit:
+            return openai_error(413, f"the request is larger than {limit} bytes (--max-body)")
         raw = await request.body()
+        if len(raw) > limit:
+            return openai_error(413, f"the request is larger than {limit} bytes (--max-body)")
         try:
             body = json.loads(raw)
         except ValueError as exc:
             return openai_error(400, f"the request body is not valid JSON: {exc}")
         if not isinstance(body, dict):
             return openai_error(400, "the request body must be a JSON object")
-        user = body.get("user") or request.headers.get(USER_HEADER)
+        messages = body.get("messages")
+        if isinstance(messages, list) and len(messages) > settings.max_messages:
+            return openai_error(
+                413, f"the request has {len(messages)} messages; at most "
+                f"{settings.max_messages} (--max-messages)",
+            )  # fmt: skip
+        user = acting_user(body.get("user") or request.headers.get(USER_HEADER), bound)
+        who = user or (bound.id if bound else (request.client.host if request.client else "?"))
+        wait = limiter.wait(who)
+        if wait > 0:
+            whom = "this user" if user else "this client"
+            message = (
+                f"too many requests for {whom}: at most {settings.rate_per_minute} a minute "
+                "(--rate-limit); try again after Retry-After seconds"
+            )
+            response = openai_error(429, message, "rate_limit_error")
+            response.headers["Retry-After"] = str(max(1, round(wait)))
+            return response
         if not user:
             note = "off; no user (set the request's 'user' field or the X-Mags-User header)"
             return await forward("POST", "/chat/completions", request, raw, None, note)
@@ -300,7 +379,7 @@ def create_app(settings: ProxySettings) -> FastAPI:
         except Exception:
             log.exception("the reply to user %r could not be remembered", turn.user)
 
-    add_admin_routes(app, service, settings.admin_token)
+    add_admin_routes(app, service, settings.admin_token, keys)
     add_page_routes(app)
     return app
 
@@ -341,7 +420,9 @@ def _header_safe(text: str | None) -> str:
     return clean.encode("latin-1", "replace").decode("latin-1")
 
 
-def add_admin_routes(app: FastAPI, service: ChatMemoryService, token: str | None) -> None:
+def add_admin_routes(
+    app: FastAPI, service: ChatMemoryService, token: str | None, keys: KeyStore
+) -> None:
     """The admin API (``/admin/...``): every route needs the admin bearer token."""
     users = service.users
 
@@ -365,6 +446,31 @@ def add_admin_routes(app: FastAPI, service: ChatMemoryService, token: str | None
         return memory
 
     guarded = [Depends(admin)]
+
+    @app.post("/admin/keys", tags=["admin"], dependencies=guarded, responses=ADMIN_ERRORS)
+    def create_key(body: KeyRequest) -> dict[str, Any]:
+        """A new API key bound to ``users``: its text is shown this once, never stored."""
+        try:
+            made = keys.create(body.users)
+        except InvalidInputError as exc:
+            raise HTTPException(422, str(exc)) from exc
+        return {"id": made.id, "key": made.key, "users": list(made.users)}
+
+    @app.get("/admin/keys", tags=["admin"], dependencies=guarded, responses=ADMIN_ERRORS)
+    def list_keys() -> dict[str, list[dict[str, Any]]]:
+        """Every key's id, users and times (never a key or its hash)."""
+        return {"keys": [k.public() for k in keys.list()]}
+
+    @app.delete(
+        "/admin/keys/{key_id}", tags=["admin"], dependencies=guarded, responses=ADMIN_ERRORS
+    )
+    def revoke_key(key_id: str) -> dict[str, str]:
+        """Revoke a key: refused from the next request on."""
+        try:
+            keys.revoke(key_id)
+        except NotFoundError as exc:
+            raise HTTPException(404, str(exc)) from exc
+        return {"revoked": key_id}
 
     @app.get("/admin/status", tags=["admin"], dependencies=guarded, responses=ADMIN_ERRORS)
     def status() -> dict[str, Any]:

@@ -79,6 +79,26 @@ def add_proxy_command(commands: Any) -> None:
     proxy.add_argument(
         "--timeout", type=float, default=600.0, help="seconds per upstream call (%(default)s)"
     )
+    proxy.add_argument(
+        "--keys",
+        help="file of API keys bound to users (default: DATA/keys.json; made with POST "
+        "/admin/keys); with keys, every request needs a key or the --api-key",
+    )
+    proxy.add_argument(
+        "--max-body", type=float, default=8.0, help="largest request body, MB (%(default)s)"
+    )
+    proxy.add_argument(
+        "--max-messages", type=int, default=2000, help="most messages a request (%(default)s)"
+    )
+    proxy.add_argument(
+        "--rate-limit", type=int, default=600, help="requests a minute per user (%(default)s)"
+    )
+    proxy.add_argument(
+        "--insecure",
+        action="store_true",
+        help="listen on a non-loopback --host without any credential (anyone who reaches it "
+        "reads every memory)",
+    )
     proxy.set_defaults(run=run_proxy)
 
 
@@ -113,7 +133,9 @@ def run_proxy(args: argparse.Namespace) -> int:
     import uvicorn
 
     from mags.extract.chat_rules import ChatRuleExtractor
+    from mags.listening import check_listener
     from mags.proxy.app import ProxySettings, create_app, upstream_key_from_env
+    from mags.proxy.keys import KeyStore
 
     if not args.upstream.startswith(("http://", "https://")):
         raise InvalidInputError(
@@ -121,6 +143,8 @@ def run_proxy(args: argparse.Namespace) -> int:
         )
     if args.budget < 1 or args.keep_turns < 1:
         raise InvalidInputError("--budget and --keep-turns must be at least 1")
+    if args.max_body <= 0 or args.max_messages < 1 or args.rate_limit < 1:
+        raise InvalidInputError("--max-body, --max-messages and --rate-limit must be positive")
     data: str | Path = args.data or default_data_dir()  # a folder or a postgresql:// URL
     settings = ProxySettings(
         upstream=args.upstream,
@@ -132,6 +156,17 @@ def run_proxy(args: argparse.Namespace) -> int:
         upstream_key=upstream_key_from_env(),
         timeout_s=args.timeout,
         extractor=llm_extractor(args.extract_llm) if args.extract_llm else ChatRuleExtractor,
+        keys=args.keys,
+        max_body_bytes=int(args.max_body * 1024 * 1024),
+        max_messages=args.max_messages,
+        rate_per_minute=args.rate_limit,
+    )
+    check_listener(
+        "mags proxy",
+        args.host,
+        credentials=settings.api_key is not None or bool(KeyStore(settings.key_file)),
+        how="give --api-key, or make keys bound to users (POST /admin/keys) first",
+        insecure=args.insecure,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     print(

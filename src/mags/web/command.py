@@ -34,6 +34,12 @@ def add_web_commands(commands: Any) -> None:
     )
     web.add_argument("--host", default=DEFAULT_HOST, help="address to listen on (%(default)s)")
     web.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (%(default)s)")
+    web.add_argument(
+        "--insecure",
+        action="store_true",
+        help="listen on a non-loopback --host (the demo has no login: anyone who reaches it "
+        "can use it and upload games)",
+    )
     web.add_argument("--config", help="a TOML file of memory hyperparameters (new sessions)")
     web.add_argument("--cache", help="world cache folder (default: $MAGS_CACHE/worlds)")
     web.add_argument(
@@ -84,6 +90,7 @@ def run_web(args: argparse.Namespace) -> int:
     import uvicorn
 
     from mags.config import MemoryConfig
+    from mags.listening import check_listener
     from mags.llm.local import state_folder
     from mags.web.app import create_app
 
@@ -93,6 +100,14 @@ def run_web(args: argparse.Namespace) -> int:
         raise InvalidInputError(f"--max-sessions must be at least 1, got {args.max_sessions}")
     if not args.idle_minutes > 0:
         raise InvalidInputError(f"--idle-minutes must be positive, got {args.idle_minutes}")
+    check_listener(
+        "mags web",
+        args.host,
+        credentials=False,
+        how="the demo has no login: keep it on 127.0.0.1 or behind an authenticating proxy",
+        insecure=args.insecure,
+        risk="run games and upload files on this machine",
+    )
     app = create_app(
         MemoryConfig.from_toml(args.config) if args.config else None,
         _cache(args),
