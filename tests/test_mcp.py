@@ -118,3 +118,74 @@ def test_streamable_http(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_keys_over_http_decide_the_user(tmp_path: Path) -> None:
+    """Issue 29 item 2: over HTTP with --keys the bearer key decides whose memory a tool
+    touches; a key for ana cannot read, write or forget for bob, and no key is refused."""
+    import socket
+    import subprocess
+    import time
+
+    import httpx2
+    from mcp.client.streamable_http import streamable_http_client
+
+    from mags.proxy.keys import KeyStore
+    from mags.proxy.users import UserMemories
+
+    ana = KeyStore(tmp_path / "keys.json").create(["ana"]).key
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = tmp_path / "data"
+    args = ["mcp", "--data", str(data), "--transport", "streamable-http", "--port", str(port),
+            "--keys", str(tmp_path / "keys.json")]  # fmt: skip
+    server = subprocess.Popen([sys.executable, "-c", MAIN, *args], stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/mcp"
+
+    def client(key: str | None) -> Client:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        return Client(streamable_http_client(url, http_client=httpx2.AsyncClient(headers=headers)))
+
+    async def as_ana() -> tuple[str, list[bool]]:
+        async with client(ana) as mcp:
+            await mcp.call_tool("remember", {"text": "I live in Oslo."})  # no user: the key's
+            found = structured(await mcp.call_tool("recall", {"query": "Oslo"}))["text"]
+            refused = [
+                (await mcp.call_tool(tool, {"user": "bob", **extra})).is_error
+                for tool, extra in [("remember", {"text": "I live in Rome."}),
+                                    ("recall", {"query": "Rome"}),
+                                    ("facts_about", {"name": "bob"}),
+                                    ("history", {"name": "bob"}),
+                                    ("forget", {"fact_id": 1})]
+            ]  # fmt: skip
+            return str(found), refused
+
+    async def anonymous() -> None:
+        async with client(None) as mcp:
+            await mcp.call_tool("recall", {"user": "ana", "query": "Oslo"})
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "no MCP server"
+                time.sleep(0.1)
+        found, refused = asyncio.run(as_ana())
+        assert "Oslo" in found and all(refused)
+        refusal: BaseException | None = None
+        try:
+            asyncio.run(anonymous())
+        except BaseException as exc:  # the SDK raises on the 401, possibly in a group
+            refusal = exc
+        # The SDK reports the 401 as "Server returned an error response", inside task groups.
+        assert "Server returned an error response" in repr(refusal), repr(refusal)
+    finally:
+        server.terminate()
+        server.wait(10)
+    users = UserMemories(data)
+    assert users.open("bob") is None  # nothing was written for bob
+    users.close()

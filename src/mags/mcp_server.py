@@ -34,8 +34,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mags.core.errors import MagsError
+from mags.core.errors import InvalidInputError, MagsError
 from mags.core.model import Fact
+from mags.proxy.keys import KeyStore
 from mags.proxy.users import UserMemories
 
 if TYPE_CHECKING:
@@ -45,18 +46,55 @@ DEFAULT_BUDGET = 300
 DEFAULT_PORT = 8200
 
 
-def create_server(data: str | Path) -> MCPServer:
-    """An MCP server over the memories under ``data`` (see the module)."""
+def create_server(
+    data: str | Path, keys: KeyStore | None = None, url: str = "http://127.0.0.1:8200"
+) -> MCPServer:
+    """An MCP server over the memories under ``data`` (see the module). With ``keys`` (over
+    HTTP at ``url``), every request needs a bearer key bound to users (`mags.proxy.keys`,
+    checked through the SDK's token verifier): the key decides whose memory a tool reads,
+    and a ``user`` argument, now optional, must be one of the key's users."""
     # The SDK takes half a second to import: only a command that serves pays for it.
+    from mcp.server.auth.middleware.auth_context import get_access_token
+    from mcp.server.auth.settings import AuthSettings
     from mcp.server.mcpserver import MCPServer
     from mcp.server.mcpserver.exceptions import ToolError  # reaches the model as is_error
+    from pydantic import AnyHttpUrl
 
     users = UserMemories(data)
+    guarded: dict[str, Any] = {}
+    if keys is not None:
+        guarded = {
+            "token_verifier": KeyVerifier(keys),
+            "auth": AuthSettings(
+                issuer_url=AnyHttpUrl(url),
+                resource_server_url=AnyHttpUrl(f"{url}/mcp"),
+                validate_token_resource=False,
+            ),
+        }
     server = MCPServer(
         "mags",
         instructions="Long-term memory per user: remember what the user says, recall it "
         "under a token budget before you answer, forget on request.",
+        **guarded,
     )
+
+    def who(user: str | None) -> str:
+        """The user a call acts for: the one its key allows (over HTTP with keys), else the
+        one it names (stdio: the person at the keyboard owns every memory)."""
+        token = get_access_token()
+        if token is None:
+            if not user:
+                raise ToolError("name the user whose memory this is (the 'user' argument)")
+            return user
+        allowed = list((token.claims or {}).get("users", ()))
+        if not user:
+            if len(allowed) == 1:
+                return str(allowed[0])
+            raise ToolError("this key acts for several users: name one (the 'user' argument)")
+        if user not in allowed:
+            shown = user if len(user) <= 60 and user.isprintable() else f"{user[:60]!r}..."
+            raise ToolError(f"this key may not act for user {shown}")
+        return user
 
     def existing(user: str) -> Any:
         try:
@@ -66,7 +104,7 @@ def create_server(data: str | Path) -> MCPServer:
 
     @server.tool()
     def remember(
-        user: str,
+        user: str | None = None,
         text: str | None = None,
         speaker: str | None = None,
         subject: str | None = None,
@@ -76,18 +114,19 @@ def create_server(data: str | Path) -> MCPServer:
         """Remember what ``user`` said (``text``; ``speaker`` defaults to the user, use
         "assistant" for your own words) or one fact (``subject``, ``relation``,
         ``object``, e.g. "ana", "lives_in", "Lisbon"). Returns the new fact ids."""
+        user = who(user)
         has_fact = subject is not None or relation is not None or object is not None
         if (text is None) == (not has_fact):
             raise ToolError("give either text, or subject, relation and object")
         try:
             with users.turn(user) as (memory, t):
                 if text is not None:
-                    who = speaker or user
+                    said_by = speaker or user
                     episode = memory.observe_turn(
                         text,
                         t,
-                        who,
-                        role="assistant" if who == "assistant" else "user",
+                        said_by,
+                        role="assistant" if said_by == "assistant" else "user",
                         when=datetime.now(UTC).replace(microsecond=0, tzinfo=None),
                     )
                     return {"episode": episode.id, "facts": list(episode.fact_ids)}
@@ -98,9 +137,10 @@ def create_server(data: str | Path) -> MCPServer:
             raise ToolError(str(exc)) from None
 
     @server.tool()
-    def recall(user: str, query: str, budget: int = DEFAULT_BUDGET) -> dict[str, Any]:
+    def recall(query: str, budget: int = DEFAULT_BUDGET, user: str | None = None) -> dict[str, Any]:
         """What ``user``'s memory holds that is relevant to ``query``, packed into
         ``budget`` tokens: ``text`` (for a prompt), its ``tokens``, the facts' ids."""
+        user = who(user)
         memory = existing(user)
         if memory is None:
             return {"text": "", "tokens": 0, "facts": []}
@@ -112,15 +152,15 @@ def create_server(data: str | Path) -> MCPServer:
         return {"text": found.text, "tokens": found.tokens, "facts": [f.id for f in found.facts]}
 
     @server.tool()
-    def facts_about(user: str, name: str) -> list[dict[str, Any]]:
+    def facts_about(name: str, user: str | None = None) -> list[dict[str, Any]]:
         """The current facts about entity ``name`` (the user's own name for the user)."""
-        memory = existing(user)
+        memory = existing(who(user))
         return [] if memory is None else [f.to_dict() for f in _about(memory, name)]
 
     @server.tool()
-    def history(user: str, name: str) -> list[dict[str, Any]]:
+    def history(name: str, user: str | None = None) -> list[dict[str, Any]]:
         """Every fact ever stored about ``name``, closed ones with when they closed."""
-        memory = existing(user)
+        memory = existing(who(user))
         if memory is None:
             return []
         try:
@@ -129,8 +169,9 @@ def create_server(data: str | Path) -> MCPServer:
             return []
 
     @server.tool()
-    def forget(user: str, fact_id: int) -> dict[str, Any]:
+    def forget(fact_id: int, user: str | None = None) -> dict[str, Any]:
         """Forget one current fact of ``user`` (its id from recall or facts_about)."""
+        user = who(user)
         memory = existing(user)
         if memory is None:
             raise ToolError(f"no memory for user {user!r}")
@@ -144,6 +185,7 @@ def create_server(data: str | Path) -> MCPServer:
     @server.resource("mags://users/{user}/facts", mime_type="application/json")
     def current_facts(user: str) -> str:
         """The user's current facts (the active graph) as JSON."""
+        user = who(user)
         memory = existing(user)
         if memory is None:
             return json.dumps({"user": user, "facts": []})
@@ -151,6 +193,24 @@ def create_server(data: str | Path) -> MCPServer:
         return json.dumps({"user": user, "t": t, "facts": memory.snapshot(t)["facts"]})
 
     return server
+
+
+class KeyVerifier:
+    """The SDK's token verifier over `KeyStore`: a live key is an access token whose claims
+    name the users it may act for."""
+
+    def __init__(self, keys: KeyStore) -> None:
+        self.keys = keys
+
+    async def verify_token(self, token: str) -> Any:
+        from mcp.server.auth.provider import AccessToken
+
+        bound = self.keys.find(token)
+        if bound is None:
+            return None
+        return AccessToken(
+            token=token, client_id=bound.id, scopes=["memory"], claims={"users": list(bound.users)}
+        )
 
 
 def _about(memory: Any, name: str) -> list[Any]:
@@ -181,10 +241,15 @@ def add_mcp_command(commands: Any) -> None:
     mcp.add_argument("--host", default="127.0.0.1", help="HTTP address (%(default)s)")
     mcp.add_argument("--port", type=int, default=DEFAULT_PORT, help="HTTP port (%(default)s)")
     mcp.add_argument(
+        "--keys",
+        help="over HTTP, a file of API keys bound to users (the proxy's keys.json, made with "
+        "its POST /admin/keys): each request needs one, and it decides the user",
+    )
+    mcp.add_argument(
         "--insecure",
         action="store_true",
-        help="serve HTTP on a non-loopback --host (it has no authentication yet: anyone who "
-        "reaches it can name any user)",
+        help="serve HTTP on a non-loopback --host without --keys (anyone who reaches it can "
+        "name any user)",
     )
     mcp.set_defaults(run=run_mcp)
 
@@ -193,17 +258,19 @@ def run_mcp(args: argparse.Namespace) -> int:
     from mags.listening import check_listener
     from mags.proxy.command import default_data_dir
 
+    keys = KeyStore(args.keys) if args.keys else None
     if args.transport == "streamable-http":
         check_listener(
             "mags mcp",
             args.host,
-            credentials=False,
-            how="its HTTP transport has no authentication yet: keep it on 127.0.0.1 behind "
-            "an authenticating reverse proxy",
+            credentials=bool(keys),
+            how="give --keys FILE (keys bound to users)",
             insecure=args.insecure,
         )
+    elif keys is not None:
+        raise InvalidInputError("--keys is for --transport streamable-http; stdio has one user")
     data: str | Path = args.data or default_data_dir().parent / "mcp"  # or postgresql://
-    server = create_server(data)
+    server = create_server(data, keys, f"http://{args.host}:{args.port}")
     if args.transport == "stdio":
         server.run("stdio")
     else:
