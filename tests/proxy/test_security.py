@@ -3,6 +3,7 @@ bound to users, its limits, and the refusal to listen openly."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,11 @@ def test_missing_unknown_and_revoked_keys_are_refused(setup: Setup) -> None:
     revoked = setup.as_key(setup.ana_key, chat("hi"))
     assert revoked.status_code == 401 and setup.ana_key not in revoked.text
     assert setup.episodes("ana") == []
+    brief = client.post(
+        "/admin/keys", json={"users": ["ana"], "expires_in_s": 0.05}, headers=ADMIN_HEADERS
+    ).json()["key"]
+    time.sleep(0.1)
+    assert setup.as_key(brief, chat("hi")).status_code == 401  # expired
     listed = client.get("/admin/keys", headers=ADMIN_HEADERS).json()["keys"]
     assert {k["id"] for k in listed if k["revoked"]} == {setup.ana_id}
     assert all("sha256" not in k for k in listed)

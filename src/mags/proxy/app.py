@@ -121,6 +121,8 @@ class KeyRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     users: list[str] = Field(min_length=1, max_length=1000)
+    expires_in_s: float | None = Field(default=None, gt=0)
+    """Seconds until the key is refused (default: until revoked)."""
 
 
 class ErrorBody(BaseModel):
@@ -451,7 +453,7 @@ def add_admin_routes(
     def create_key(body: KeyRequest) -> dict[str, Any]:
         """A new API key bound to ``users``: its text is shown this once, never stored."""
         try:
-            made = keys.create(body.users)
+            made = keys.create(body.users, body.expires_in_s)
         except InvalidInputError as exc:
             raise HTTPException(422, str(exc)) from exc
         return {"id": made.id, "key": made.key, "users": list(made.users)}

@@ -53,11 +53,17 @@ class BoundKey:
     users: tuple[str, ...]
     created: float
     revoked: float | None = None
+    expires: float | None = None
+    """Unix time after which it is refused (None: never)."""
 
     def public(self) -> dict[str, Any]:
         """What the admin API shows of it (no hash)."""
         return {"id": self.id, "users": list(self.users), "created": self.created,
-                "revoked": self.revoked}  # fmt: skip
+                "revoked": self.revoked, "expires": self.expires}  # fmt: skip
+
+    def live(self, now: float) -> bool:
+        """Neither revoked nor expired at ``now``."""
+        return self.revoked is None and (self.expires is None or now < self.expires)
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,7 @@ class KeyStore:
                     tuple(str(u) for u in r["users"]),
                     float(r.get("created", 0.0)),
                     r.get("revoked"),
+                    r.get("expires"),
                 )
                 for r in rows
             ]
@@ -125,15 +132,20 @@ class KeyStore:
             self._load()
             return bool(self._by_hash)
 
-    def create(self, users: list[str]) -> NewKey:
-        """A new key for ``users`` (at least one)."""
+    def create(self, users: list[str], expires_in_s: float | None = None) -> NewKey:
+        """A new key for ``users`` (at least one), refused ``expires_in_s`` seconds from now
+        (None: until revoked)."""
         names = tuple(dict.fromkeys(u for u in users if isinstance(u, str) and u))
         if not names:
             raise InvalidInputError("a key must name at least one user it acts for")
+        if expires_in_s is not None and not expires_in_s > 0:
+            raise InvalidInputError(f"expires_in_s must be positive, got {expires_in_s}")
         key = PREFIX + secrets.token_urlsafe(32)
+        now = time.time()
+        expires = now + expires_in_s if expires_in_s is not None else None
         with self._lock:
             self._load()
-            made = BoundKey(secrets.token_hex(8), digest(key), names, time.time())
+            made = BoundKey(secrets.token_hex(8), digest(key), names, now, None, expires)
             self._keys[made.id] = made
             self._save()
         return NewKey(made.id, key, names)
@@ -153,12 +165,13 @@ class KeyStore:
                 raise NotFoundError(f"no key with id {key_id!r}")
             if found.revoked is None:
                 self._keys[key_id] = BoundKey(
-                    found.id, found.sha256, found.users, found.created, time.time()
+                    found.id, found.sha256, found.users, found.created, time.time(), found.expires
                 )
                 self._save()
 
     def find(self, key: str) -> BoundKey | None:
-        """The live key whose text is ``key``, or None."""
+        """The live (not revoked, not expired) key whose text is ``key``, or None."""
         with self._lock:
             self._load()
-            return self._by_hash.get(digest(key))
+            found = self._by_hash.get(digest(key))
+        return found if found is not None and found.live(time.time()) else None
