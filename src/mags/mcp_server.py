@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -215,8 +214,7 @@ class KeyVerifier:
 
 def _about(memory: Any, name: str) -> list[Any]:
     try:
-        now = memory.now
-        return list(memory.facts_about(name, 0.0 if now == -math.inf else now))
+        return list(memory.facts_about(name, memory.now))
     except MagsError:
         return []
 

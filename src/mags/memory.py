@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
@@ -701,8 +702,17 @@ class Memory:
 
     @property
     def now(self) -> float:
-        """The time of the latest change (-inf for an empty memory)."""
-        return self._core.now
+        """The time of the latest change; 0.0 for an empty memory, so that counting on from
+        it (``t=memory.now + 1``) always works.
+
+        Example
+        -------
+        >>> m = Memory.open()
+        >>> m.now, m.add([("apple", "in", "fridge")], t=m.now + 1), m.now
+        (0.0, [1], 1.0)
+        """
+        now = self._core.now
+        return 0.0 if now == -math.inf else now
 
     def facts_about(self, name: str, t: float) -> list[FactView]:
         """Active facts about an entity, strongest first."""

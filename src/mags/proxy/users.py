@@ -164,6 +164,5 @@ class UserMemories:
 
 
 def next_turn(memory: Memory) -> float:
-    """The ``t`` of the next turn: one past the latest change, 0 for an empty memory."""
-    now = memory.now
-    return 0.0 if now == -math.inf else float(math.floor(now) + 1)
+    """The ``t`` of the next turn: one past the latest change (1 for an empty memory)."""
+    return float(math.floor(memory.now) + 1)
