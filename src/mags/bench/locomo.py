@@ -145,7 +145,7 @@ def load_locomo(path: str | Path) -> list[Conversation]:
     except FileNotFoundError:
         raise InvalidInputError(
             f"{file} does not exist; pass the LoCoMo JSON file with --data "
-            "(e.g. ../shared/data/locomo/locomo-dev5.json)"
+            "(e.g. locomo10.json from github.com/snap-research/locomo)"
         ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInputError(f"{file} is not valid JSON: {exc}") from None

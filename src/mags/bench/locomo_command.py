@@ -30,7 +30,7 @@ LOCOMO_HELP = (
     "(cl100k_base), per question category and overall. With --llm-base-url/--llm-model, "
     "also answer each question from the liquid context at --answer-budget and from the full "
     "conversation through the model, scored by token F1 and an LLM judge. The data is never "
-    "copied: pass the file (e.g. ../shared/data/locomo/locomo-dev5.json)."
+    "copied: pass the file (e.g. locomo10.json from github.com/snap-research/locomo)."
 )
 
 
