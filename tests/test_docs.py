@@ -44,3 +44,20 @@ def test_the_readme_points_at_the_design_in_the_repository() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "docs/design.md" in readme and "shared/DESIGN" not in readme
     assert "`mags demo`" not in readme or "make tour" in readme
+
+
+def test_the_readme_stays_short() -> None:
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= 200, f"README.md has {len(lines)} lines; move detail into docs/"
+
+
+def test_the_library_example_runs_as_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+    tour = next(b for b in blocks if "Memory.open(" in b and "openai" not in b)
+    monkeypatch.chdir(tmp_path)  # it writes agent.db where it runs
+    namespace: dict[str, object] = {}
+    exec(compile(tour, "README.md", "exec"), namespace)
+    assert (tmp_path / "agent.db").exists()
