@@ -13,10 +13,10 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
 from mags import Memory, MemoryConfig
-from mags.bench.updates import load_cases, score_library
-from mags.bench.updates_command import render
 from mags.cli import main
 from mags.core.schema import chat_schema
+from mags.eval.updates import load_cases, score_library
+from mags.eval.updates_command import render
 from mags.extract.chat_rules import ChatRuleExtractor
 
 PORTO = [

@@ -21,6 +21,21 @@ def structured(result: Any) -> Any:
     return value.get("result", value) if isinstance(value, dict) else value
 
 
+def wait_for(server: Any, port: int) -> None:
+    """Until the server process listens on ``port`` (it fails the test if it exits)."""
+    import socket
+    import time
+
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            assert server.poll() is None and time.monotonic() < deadline, "no MCP server"
+            time.sleep(0.1)
+
+
 def test_the_tools_over_stdio(tmp_path: Path) -> None:
     params = StdioServerParameters(
         command=sys.executable, args=["-c", MAIN, "mcp", "--data", str(tmp_path)]
@@ -88,7 +103,6 @@ def test_the_tools_over_stdio(tmp_path: Path) -> None:
 def test_streamable_http(tmp_path: Path) -> None:
     import socket
     import subprocess
-    import time
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -106,14 +120,7 @@ def test_streamable_http(tmp_path: Path) -> None:
             )
 
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, "no MCP server"
-                time.sleep(0.1)
+        wait_for(server, port)
         assert "Oslo" in asyncio.run(session())
     finally:
         server.terminate()
@@ -125,7 +132,6 @@ def test_keys_over_http_decide_the_user(tmp_path: Path) -> None:
     touches; a key for ana cannot read, write or forget for bob, and no key is refused."""
     import socket
     import subprocess
-    import time
 
     import httpx2
     from mcp.client.streamable_http import streamable_http_client
@@ -166,14 +172,7 @@ def test_keys_over_http_decide_the_user(tmp_path: Path) -> None:
             await mcp.call_tool("recall", {"user": "ana", "query": "Oslo"})
 
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, "no MCP server"
-                time.sleep(0.1)
+        wait_for(server, port)
         found, refused = asyncio.run(as_ana())
         assert "Oslo" in found and all(refused)
         refusal: BaseException | None = None

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 from mags.bench.hunts import add_hunts_command
 from mags.bench.lifelong import add_lifelong_command
-from mags.bench.locomo_command import add_eval_command
 from mags.bench.proxy_bench import add_proxy_bench_command
 from mags.core.errors import MagsError
+from mags.eval.locomo_command import add_eval_command
 from mags.extract.noise_flags import add_noise_flags, noise_from_flags
 from mags.llm.flags import add_llm_flags, endpoint_from_flags, llm_settings
 from mags.mcp_server import add_mcp_command

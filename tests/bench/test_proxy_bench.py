@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mags.bench.locomo import Conversation, Question, Turn
 from mags.bench.proxy_bench import render, run_proxy_bench
+from mags.eval.locomo import Conversation, Question, Turn
 
 
 def test_a_conversation_through_the_proxy() -> None:

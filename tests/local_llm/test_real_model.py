@@ -15,19 +15,19 @@ import pydantic
 import pytest
 
 from mags import Extraction, Memory
-from mags.bench.answer import answer_question, judge_answer
 from mags.cli import main
 from mags.config import MemoryConfig
 from mags.core.errors import ExtractionError
 from mags.core.schema import chat_schema, default_schema
 from mags.doctor import check_endpoint
+from mags.eval.answer import answer_question, judge_answer
 from mags.extract.judge import LLMJudge
 from mags.extract.llm import LLMExtractor
 from mags.llm import LLMClient, LLMError
 from mags.llm.local import LocalServer
 from mags.worlds.cache import WorldCache
 from mags.worlds.env import open_game
-from tests.bench.test_locomo_eval import write_conversation
+from tests.eval.test_locomo_eval import write_conversation
 
 
 class Verdict(pydantic.BaseModel):

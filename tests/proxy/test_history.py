@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from openai import OpenAI
 
-from mags.bench.updates import wait_until_extracted
+from mags.eval.updates import wait_until_extracted
 from mags.proxy.users import UserMemories
 from tests.proxy.conftest import Proxied
 

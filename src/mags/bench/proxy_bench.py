@@ -18,7 +18,7 @@ client is an unchanged OpenAI app: every request carries the whole chat so far. 
 
 Example
 -------
->>> from mags.bench.locomo import Conversation, Turn
+>>> from mags.eval.locomo import Conversation, Turn
 >>> turns = tuple(Turn(f"D1:{i}", "AB"[i % 2], f"t{i}", None, 1) for i in range(5))
 >>> chats = speaker_chats(Conversation("c", ("A", "B"), turns, ()))
 >>> for chat in chats:
@@ -46,11 +46,11 @@ from typing import Any
 
 import httpx
 
-from mags.bench.locomo import Conversation, load_locomo
-from mags.bench.locomo_eval import Evidence, percentile
 from mags.config import MemoryConfig
 from mags.core.errors import InvalidInputError
 from mags.core.schema import chat_schema
+from mags.eval.locomo import Conversation, load_locomo
+from mags.eval.locomo_eval import Evidence, percentile
 from mags.extract.chat_rules import ChatRuleExtractor
 from mags.llm.testserver import ChatServer, Reply, Request
 from mags.memory import Memory

@@ -178,8 +178,8 @@ def run_writer(url: str, name: str, seconds: float) -> dict[str, Any]:
 
 def measure_conversation(data: Path, folder: Path) -> dict[str, Any]:
     """The first 600 turns of the longest conversation, ingested: bytes on disk."""
-    from mags.bench.locomo import Conversation, load_locomo
-    from mags.bench.locomo_eval import ingest, mags_config
+    from mags.eval.locomo import Conversation, load_locomo
+    from mags.eval.locomo_eval import ingest, mags_config
 
     longest = max(load_locomo(data), key=lambda c: len(c.turns))
     first = Conversation(

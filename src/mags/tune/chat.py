@@ -40,12 +40,12 @@ import optuna
 from optuna.distributions import BaseDistribution, FloatDistribution
 from optuna.samplers import RandomSampler
 
-from mags.bench.locomo import Conversation
-from mags.bench.locomo_eval import Evidence, evidence_recall
-from mags.bench.turns import turn_episode
 from mags.config import MemoryConfig
 from mags.core.episodes import episode_line
 from mags.core.schema import chat_schema
+from mags.eval.locomo import Conversation
+from mags.eval.locomo_eval import Evidence, evidence_recall
+from mags.eval.turns import turn_episode
 from mags.extract.chat_rules import ChatRuleExtractor
 from mags.memory import Memory
 from mags.search.dense import Embedder

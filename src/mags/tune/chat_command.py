@@ -74,7 +74,7 @@ def run_tune_chat(args: argparse.Namespace) -> int:
     """The ``mags tune-chat`` command."""
     import optuna
 
-    from mags.bench.locomo import load_locomo
+    from mags.eval.locomo import load_locomo, pick_conversations
     from mags.search.dense import load_embedder
     from mags.tune.chat import (
         RECALL_WEIGHTS,
@@ -90,12 +90,7 @@ def run_tune_chat(args: argparse.Namespace) -> int:
         raise InvalidInputError(f"--trials must be at least 1, got {args.trials}")
     budgets = _budgets(args.budgets)
     conversations = load_locomo(args.data)
-    if args.conversations:
-        wanted = {c.strip() for c in args.conversations.split(",")}
-        missing = wanted - {c.sample_id for c in conversations}
-        if missing:
-            raise InvalidInputError(f"--conversations: {sorted(missing)} not in {args.data}")
-        conversations = [c for c in conversations if c.sample_id in wanted]
+    conversations = pick_conversations(conversations, args.conversations, args.data)
     if len(conversations) < MIN_CONVERSATIONS:
         raise InvalidInputError(
             f"cross-validation needs at least {MIN_CONVERSATIONS} conversations, "

@@ -1,4 +1,4 @@
-"""``mags eval longmemeval``: LongMemEval's JSON scored without an LLM (`mags.bench.longmemeval`).
+"""``mags eval longmemeval``: LongMemEval's JSON scored without an LLM (`mags.eval.longmemeval`).
 
 Example
 -------
@@ -51,7 +51,7 @@ def add_longmemeval_command(benchmarks: Any) -> None:
 
 def run_longmemeval(args: argparse.Namespace) -> int:
     """The ``mags eval longmemeval`` command."""
-    from mags.bench.longmemeval import SYSTEMS, evaluate, load_longmemeval
+    from mags.eval.longmemeval import SYSTEMS, evaluate, load_longmemeval
     from mags.search.dense import load_embedder
 
     try:

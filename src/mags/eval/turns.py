@@ -2,7 +2,7 @@
 
 Example
 -------
->>> from mags.bench.locomo import Turn
+>>> from mags.eval.locomo import Turn
 >>> turn_episode(Turn("D1:1", "Ann", "Hi!", "2023-05-08T13:56:00", 1), 0).speaker
 'Ann'
 """
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from mags.bench.locomo import Turn
 from mags.core.episodes import pack_episodes, render_episodes
 from mags.core.model import Episode
 from mags.core.retrieve import EPISODES_HEADER
+from mags.eval.locomo import Turn
 
 
 def turn_episode(turn: Turn, index: int) -> Episode:

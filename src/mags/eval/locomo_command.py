@@ -1,6 +1,6 @@
 """``mags eval locomo``: evidence recall at token budgets, and with ``--llm-*`` answers.
 
-Thin: parse the flags, call `mags.bench.locomo_eval.evaluate`, render the rows.
+Thin: parse the flags, call `mags.eval.locomo_eval.evaluate`, render the rows.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from mags.bench.extraction_command import add_extraction_command
-from mags.bench.longmemeval_command import add_longmemeval_command
-from mags.bench.sufficiency_command import add_sufficiency_command
-from mags.bench.updates_command import add_updates_command
 from mags.core.errors import InvalidInputError
+from mags.eval.extraction_command import add_extraction_command
+from mags.eval.longmemeval_command import add_longmemeval_command
+from mags.eval.sufficiency_command import add_sufficiency_command
+from mags.eval.updates_command import add_updates_command
 from mags.llm.flags import add_llm_flags, llm_settings
 
 LOCOMO_HELP = (
@@ -38,7 +38,7 @@ def add_eval_command(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> None:
     """Register ``mags eval locomo``."""
-    from mags.bench.locomo_eval import DEFAULT_BUDGETS, SYSTEMS
+    from mags.eval.locomo_eval import DEFAULT_BUDGETS, SYSTEMS
 
     evaluate = commands.add_parser("eval", help="evaluate the memory on a conversation benchmark")
     benchmarks = evaluate.add_subparsers(dest="benchmark", required=True, metavar="BENCHMARK")
@@ -99,7 +99,7 @@ def add_eval_command(
 
 def run_chat_rules(args: argparse.Namespace) -> int:
     """The ``mags eval chat-rules`` command."""
-    from mags.bench.chat_precision import precision_report, render_markdown
+    from mags.eval.chat_precision import precision_report, render_markdown
 
     print(render_markdown(precision_report(args.data, args.labels)))
     return 0
@@ -116,8 +116,8 @@ def _ints(text: str, flag: str) -> list[int]:
 
 
 def _systems(text: str, dense_available: bool, err: Console) -> list[str]:
-    from mags.bench.locomo_eval import SYSTEMS
-    from mags.bench.peers import PEERS
+    from mags.eval.locomo_eval import SYSTEMS
+    from mags.eval.peers import PEERS
 
     names = [part.strip() for part in text.split(",") if part.strip()]
     unknown = [n for n in names if n not in SYSTEMS + PEERS]
@@ -137,27 +137,22 @@ def _systems(text: str, dense_available: bool, err: Console) -> list[str]:
 def run_locomo(args: argparse.Namespace) -> int:
     """The ``mags eval locomo`` command."""
     from mags.agents.command import llm_config
-    from mags.bench.locomo import load_locomo
-    from mags.bench.locomo_eval import Evidence, evaluate
-    from mags.bench.locomo_report import markdown, rich_table, write_plot
+    from mags.eval.locomo import load_locomo, pick_conversations
+    from mags.eval.locomo_eval import Evidence, evaluate
+    from mags.eval.locomo_report import markdown, rich_table, write_plot
     from mags.search.dense import load_embedder
 
     err = Console(stderr=True)
     show = Console(width=None if sys.stdout.isatty() else 160)
     budgets = _ints(args.budgets, "--budgets")
     conversations = load_locomo(args.data)
-    if args.conversations:
-        wanted = {c.strip() for c in args.conversations.split(",")}
-        missing = wanted - {c.sample_id for c in conversations}
-        if missing:
-            raise InvalidInputError(f"--conversations: {sorted(missing)} not in {args.data}")
-        conversations = [c for c in conversations if c.sample_id in wanted]
+    conversations = pick_conversations(conversations, args.conversations, args.data)
     embedder = load_embedder(args.embedder)
     systems = _systems(args.systems, embedder is not None, err)
     answering = args.llm_base_url is not None or args.llm_model is not None
     answer = scores = client = None
     if answering:
-        from mags.bench.answer import AnswerScores
+        from mags.eval.answer import AnswerScores
         from mags.llm.client import LLMClient
 
         config = llm_config(
@@ -216,7 +211,7 @@ def run_locomo(args: argparse.Namespace) -> int:
 def _answerer(
     client: Any, scores: Mapping[str, Any], limit: int | None
 ) -> Callable[[Any, Any, str, str], None]:
-    from mags.bench.answer import answer_question, judge_answer, token_f1
+    from mags.eval.answer import answer_question, judge_answer, token_f1
     from mags.llm import LLMError
     from mags.llm.refusals import classify
 
@@ -286,7 +281,7 @@ def _run_facts(
     elapsed_s: float,
     embedder_name: str,
 ) -> dict[str, Any]:
-    from mags.bench.locomo_eval import percentile
+    from mags.eval.locomo_eval import percentile
 
     facts: dict[str, Any] = {
         "data": args.data,
@@ -320,7 +315,7 @@ def _run_facts(
 def _extra_rows(
     tally: Any, systems: Sequence[str], scores: Mapping[str, Any] | None
 ) -> list[dict[str, Any]]:
-    from mags.bench.locomo_eval import percentile
+    from mags.eval.locomo_eval import percentile
 
     rows: list[dict[str, Any]] = []
     for record in tally.conversations:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mags.bench.answer import (
+from mags.eval.answer import (
     AnswerScores,
     answer_question,
     clean_answer,

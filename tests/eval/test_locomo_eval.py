@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from mags.bench.locomo import load_locomo
-from mags.bench.locomo_eval import Evidence, evaluate, evidence_recall
 from mags.cli import main
+from mags.eval.locomo import load_locomo
+from mags.eval.locomo_eval import Evidence, evaluate, evidence_recall
 from mags.llm.testserver import ChatServer, Reply
 
 TURNS = [

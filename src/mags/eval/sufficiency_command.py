@@ -19,7 +19,7 @@ def add_sufficiency_command(
     benchmarks: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> None:
     """Register ``mags eval sufficiency``."""
-    from mags.bench.sufficiency import BUDGETS, MEMORIES
+    from mags.eval.sufficiency import BUDGETS, MEMORIES
 
     parser = benchmarks.add_parser(
         "sufficiency",
@@ -45,8 +45,8 @@ def add_sufficiency_command(
 def run_sufficiency_command(args: argparse.Namespace) -> int:
     """The ``mags eval sufficiency`` command."""
     from mags.agents.memories import MEMORY_VARIANTS
-    from mags.bench.sufficiency import markdown, run_sufficiency
     from mags.config import MemoryConfig
+    from mags.eval.sufficiency import markdown, run_sufficiency
     from mags.worlds.cache import WorldCache
     from mags.worlds.seeds import parse_seeds
 

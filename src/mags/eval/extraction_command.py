@@ -41,7 +41,7 @@ def add_extraction_command(
 
 def run_extraction(args: argparse.Namespace) -> int:
     """The ``mags eval extraction`` command."""
-    from mags.bench.extraction import ExtractionScore, compare, walkthrough_steps
+    from mags.eval.extraction import ExtractionScore, compare, walkthrough_steps
     from mags.extract.llm import LLMExtractor
     from mags.extract.textworld import TextWorldExtractor
     from mags.llm import LLMClient

@@ -20,7 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from rich.table import Table
 
-from mags.bench.locomo import CATEGORIES
+from mags.eval.locomo import CATEGORIES
 
 PLOT = "recall_vs_budget.png"
 

@@ -8,7 +8,7 @@ dropped and counted; a question left with no evidence (empty or only broken ids)
 and left out of the means. Every system renders turns the same way
 (`mags.core.episodes.render_episodes`: dated groups, time order) and counts tokens with the
 same tokenizer, so the systems differ only in what they choose. Beside evidence recall, each
-question's *answer containment* (`mags.bench.containment`: the normalized gold answer inside
+question's *answer containment* (`mags.eval.containment`: the normalized gold answer inside
 the packed text) is scored, adversarial questions left out.
 
 Systems: MAGS ``liquid`` (facts + episodes), ``episodes`` (episode search only), ``facts``
@@ -28,14 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from mags.bench.containment import contains_answer
-from mags.bench.locomo import CATEGORIES, Conversation, Question
-from mags.bench.peers import PEERS, PeerError, make_peer
-from mags.bench.turns import pack_turns, turn_episode
 from mags.config import MemoryConfig
 from mags.core.episodes import episode_line, render_episodes
 from mags.core.retrieve import EPISODES_HEADER
 from mags.core.schema import chat_schema
+from mags.eval.containment import contains_answer
+from mags.eval.locomo import CATEGORIES, Conversation, Question
+from mags.eval.peers import PEERS, PeerError, make_peer
+from mags.eval.turns import pack_turns, turn_episode
 from mags.extract.chat_rules import ChatRuleExtractor
 from mags.memory import Memory
 from mags.search.dense import DenseIndex, Embedder

@@ -1,6 +1,6 @@
 """``mags eval updates``: does a person's news become what the memory tells?
 
-Thin: load the set, play it through the library and the proxy (`mags.bench.updates`), print
+Thin: load the set, play it through the library and the proxy (`mags.eval.updates`), print
 one table per surface and the misses.
 """
 
@@ -10,7 +10,7 @@ import argparse
 import json
 from typing import Any
 
-from mags.bench.updates import DEFAULT_SET, SMALL_BUDGET, UpdateResult, load_cases
+from mags.eval.updates import DEFAULT_SET, SMALL_BUDGET, UpdateResult, load_cases
 
 SURFACES = ("library", "proxy")
 
@@ -38,8 +38,8 @@ def add_updates_command(benchmarks: Any) -> None:
 
 def run_updates(args: argparse.Namespace) -> int:
     """The ``mags eval updates`` command."""
-    from mags.bench.updates import score_library, score_proxy
     from mags.core.errors import InvalidInputError
+    from mags.eval.updates import score_library, score_proxy
 
     surfaces = [s.strip() for s in args.surfaces.split(",") if s.strip()]
     unknown = sorted(set(surfaces) - set(SURFACES))

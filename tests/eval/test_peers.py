@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from mags.bench import peers
-from mags.bench.locomo import Conversation, load_locomo
-from mags.bench.locomo_eval import evaluate
-from mags.bench.peers import PeerError, make_peer
-from tests.bench.test_locomo_eval import write_conversation
+from mags.eval import peers
+from mags.eval.locomo import Conversation, load_locomo
+from mags.eval.locomo_eval import evaluate
+from mags.eval.peers import PeerError, make_peer
+from tests.eval.test_locomo_eval import write_conversation
 
 
 class Broken:

@@ -8,12 +8,12 @@ marked ``"has_answer": true``), ``haystack_dates`` (``"2023/05/20 (Sat) 02:21"``
 never said). The data is not shipped: the caller names the file.
 
 Every system ingests an instance's turns in order (a fresh memory per instance) and packs a
-context for the question at each budget, as in `mags.bench.locomo_eval` (whose retrievers
+context for the question at each budget, as in `mags.eval.locomo_eval` (whose retrievers
 and metrics this reuses: an instance is read into a LoCoMo `Conversation`, one per question).
 Scores, by question type, abstention questions apart (counted, not scored):
 
 - **evidence recall**: the share of ``has_answer`` turns whose rendered line is in the context;
-- **answer containment**: the normalized answer inside the context (`mags.bench.containment`);
+- **answer containment**: the normalized answer inside the context (`mags.eval.containment`);
 - **session recall@k**: the share of answer sessions among the first ``k`` sessions of the
   largest budget's context, sessions ranked by their best turn (MAGS: recall's own order;
   baselines: their ranking);
@@ -46,13 +46,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mags.bench.containment import contains_answer
-from mags.bench.locomo import Conversation, Question, Turn
-from mags.bench.locomo_eval import MAGS_SOURCES, evidence_recall, ingest, mags_config
-from mags.bench.turns import pack_turns, turn_episode
 from mags.core.episodes import TokenCount, episode_line, pack_episodes
 from mags.core.errors import InvalidInputError
 from mags.core.retrieve import EPISODES_HEADER, Recall
+from mags.eval.containment import contains_answer
+from mags.eval.locomo import Conversation, Question, Turn
+from mags.eval.locomo_eval import MAGS_SOURCES, evidence_recall, ingest, mags_config
+from mags.eval.turns import pack_turns, turn_episode
 from mags.search.dense import Embedder
 from mags.search.lexical import LexicalIndex
 from mags.search.tokens import TokenCounter

@@ -154,3 +154,24 @@ def load_locomo(path: str | Path) -> list[Conversation]:
     if not isinstance(data, list) or not data:
         raise InvalidInputError(f"{file} holds no conversations (expected a JSON list)")
     return [parse_conversation(item) for item in data]
+
+
+def pick_conversations(
+    conversations: list[Conversation], wanted: str | None, data: str | Path
+) -> list[Conversation]:
+    """The conversations ``--conversations`` names (comma-separated sample ids; None: all),
+    in the file's order; an id the file ``data`` lacks is an error that names it.
+
+    Example
+    -------
+    >>> c = [Conversation(name, ("a", "b"), (), ()) for name in ("conv-26", "conv-30")]
+    >>> [x.sample_id for x in pick_conversations(c, "conv-30", "locomo10.json")]
+    ['conv-30']
+    """
+    if not wanted:
+        return conversations
+    names = {w.strip() for w in wanted.split(",") if w.strip()}
+    missing = names - {c.sample_id for c in conversations}
+    if missing:
+        raise InvalidInputError(f"--conversations: {sorted(missing)} not in {data}")
+    return [c for c in conversations if c.sample_id in names]

@@ -1,10 +1,10 @@
-"""Answer containment (`mags.bench.containment`): normalized, whole words, lists, dates."""
+"""Answer containment (`mags.eval.containment`): normalized, whole words, lists, dates."""
 
 from __future__ import annotations
 
 import pytest
 
-from mags.bench.containment import answer_parts, contains_answer, date_forms, normalize
+from mags.eval.containment import answer_parts, contains_answer, date_forms, normalize
 
 
 @pytest.mark.parametrize(

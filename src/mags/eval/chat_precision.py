@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mags.bench.locomo import load_locomo
+from mags.eval.locomo import load_locomo
 from mags.extract.base import ExtractionContext
 from mags.extract.chat_rules import ChatRuleExtractor
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mags.bench.chat_precision import precision_report, render_markdown
+from mags.eval.chat_precision import precision_report, render_markdown
 
 CONVERSATION = {
     "sample_id": "synthetic",

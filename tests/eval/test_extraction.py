@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from mags.bench.extraction import compare, walkthrough_steps
 from mags.cli import main
+from mags.eval.extraction import compare, walkthrough_steps
 from mags.extract.textworld import TextWorldExtractor
 from mags.llm.testserver import ChatServer, Reply
 from mags.worlds.cache import WorldCache

@@ -34,10 +34,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mags.bench.locomo import Conversation
-from mags.bench.turns import pack_turns, turn_episode
 from mags.core.errors import MagsError
 from mags.core.model import Episode
+from mags.eval.locomo import Conversation
+from mags.eval.turns import pack_turns, turn_episode
 from mags.search.episodes import indexed_text
 
 PEERS = ("mem0", "engram", "dory")

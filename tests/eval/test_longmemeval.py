@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from mags.bench.longmemeval import evaluate, load_longmemeval, session_recall, update_order
 from mags.cli import main
+from mags.eval.longmemeval import evaluate, load_longmemeval, session_recall, update_order
 
 FILLER = [
     {"role": "user", "content": "Can you suggest a recipe with lentils?"},
