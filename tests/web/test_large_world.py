@@ -223,3 +223,42 @@ def test_a_seed_to_generate_says_so_while_it_is_made(browser: Browser, generatin
     tab.wait_for_selector("#generating", state="hidden", timeout=WAIT_MS)
     assert tab.text_content("#status-state") == "ready"
     context.close()
+
+
+def test_the_things_the_plan_names_keep_their_labels(page: Page, live_url: str) -> None:  # noqa: F811
+    """Issue 28: at the fitted zoom of a kitchen-sized map (9 rooms, about 100 facts), what
+    the agent carries, what its recipe names and what lies in its room stay labelled; other
+    things give way."""
+    load_tiny(page)
+    world = grid_world(side=3)
+    world["nodes"] += [
+        {"id": "player", "kind": "person"},
+        {"id": "knife", "kind": "thing"},
+        {"id": "meal", "kind": "thing"},
+    ]
+    extra = [
+        ("player", "at", "room 1-1", ("person", "room")),
+        ("knife", "held_by", "player", ("thing", "person")),
+        ("meal", "needs", "coin 2-2", ("thing", "thing")),
+    ]
+    for i, (s, r, o, kinds) in enumerate(extra):
+        world["edges"].append({
+            "id": 10_000 + i, "subject": s, "relation": r, "object": o, "strength": 0.9,
+            "tau": 50.0, "evidence": 1, "valid_from": 0.0,
+            "subject_kind": kinds[0], "object_kind": kinds[1],
+        })  # fmt: skip
+    show_world(page, world)
+    seen = page.evaluate(
+        """() => {
+          const cy = magsGraph;
+          const px = id => parseFloat(cy.getElementById(id).style('font-size')) * cy.zoom();
+          const shown = id => !cy.getElementById(id).hasClass('quiet');
+          const salient = ['knife', 'coin 2-2', 'box 1-1', 'coin 1-1'];
+          return {salient: salient.map(id => [id, px(id), shown(id)]),
+                  other: px('coin 0-1'), things: cy.container().dataset.thingLabels};
+        }"""
+    )
+    shown = [(name, size) for name, size, visible in seen["salient"] if visible]
+    assert len(shown) >= 3 and all(size >= 10.5 for _, size in shown), seen
+    assert seen["other"] < min(size for _, size in shown), seen  # only the plan's grow
+    assert int(seen["things"]) == len(shown)

@@ -24,6 +24,12 @@ const OLD = "#94a3b8";
 const ROOM_FONT = 14; // a room's label at zoom 1 and closer
 const ROOM_FONT_MAX = 60; // model units: beyond this, labels would cover their neighbours
 const ROOM_LABEL_PX = 12; // what a room's label keeps on screen when zoomed out
+const THING_FONT = 13; // a thing's label at zoom 1 and closer
+const THING_FONT_MAX = 60; // model units: the cap of a salient thing's label
+const THING_LABEL_PX = 11; // what a salient thing's label keeps on screen when zoomed out
+const CARRIED = new Set(["held_by", "in"]); // thing -> player: what the agent carries
+const PLACED = new Set(["in", "on", "at"]); // thing -> room or container
+const PLANNED = new Set(["needs", "goal"]); // recipe or task -> what it names
 
 
 function style() {
@@ -200,11 +206,47 @@ export class GraphView {
     const z = this.cy.zoom();
     const size = Math.min(ROOM_FONT_MAX, Math.max(ROOM_FONT, ROOM_LABEL_PX / z));
     const rooms = this.cy.nodes("[kind = 'room']").not(".leaving");
+    const things = this.salientThings();
+    const thingSize = Math.min(THING_FONT_MAX, Math.max(THING_FONT, THING_LABEL_PX / z));
     this.cy.batch(() => {
       rooms.style({ "font-size": size, "text-background-opacity": size > ROOM_FONT ? 0.75 : 0 });
+      this.cy.nodes().not(rooms).not(things).removeStyle("font-size min-zoomed-font-size");
+      things.style({ "font-size": thingSize, "min-zoomed-font-size": 0 });
     });
-    this.declutter(rooms);
+    this.declutter(rooms, things);
     this.container.dataset.zoom = z.toFixed(3);
+  }
+
+  /**
+   * The things the agent's plan names or has at hand, whose names stay readable at every
+   * zoom where they fit: what it carries, what the recipe or the task names, and what lies
+   * in its room (one container deep).
+   */
+  salientThings() {
+    const live = this.cy.edges().not(".leaving");
+    const names = new Set();
+    let here = null;
+    live.forEach((e) => {
+      const [relation, subject, object] = [e.data("label"), e.data("source"), e.data("target")];
+      if (subject === "player" && relation === "at") here = object;
+      if (object === "player" && CARRIED.has(relation)) names.add(subject);
+      if (PLANNED.has(relation)) names.add(object);
+    });
+    if (here !== null) {
+      const inRoom = new Set();
+      live.forEach((e) => {
+        if (e.data("target") === here && PLACED.has(e.data("label"))) inRoom.add(e.data("source"));
+      });
+      live.forEach((e) => {
+        if (inRoom.has(e.data("target")) && PLACED.has(e.data("label"))) names.add(e.data("source"));
+      });
+      inRoom.forEach((name) => names.add(name));
+    }
+    names.delete("player");
+    return this.cy
+      .nodes()
+      .not(".leaving")
+      .filter((n) => names.has(n.id()) && !["room", "exit", "direction"].includes(n.data("kind")));
   }
 
   /**
@@ -212,19 +254,29 @@ export class GraphView {
    * with the most facts and quiet the rest: a readable subset rather than a smear. The
    * quiet ones come back as the view zooms in.
    */
-  declutter(rooms) {
+  declutter(rooms, things) {
     const shown = [];
     const overlaps = (a, b) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
-    const ranked = rooms.sort((a, b) => b.degree() - a.degree() || (a.id() < b.id() ? -1 : 1));
+    const byFacts = (a, b) => b.degree() - a.degree() || (a.id() < b.id() ? -1 : 1);
+    const counts = [];
     this.cy.batch(() => {
-      ranked.forEach((room) => {
-        const box = room.renderedBoundingBox({ includeNodes: false, includeEdges: false, includeLabels: true });
-        const free = !shown.some((other) => overlaps(box, other));
-        room.toggleClass("quiet", !free);
-        if (free) shown.push(box);
-      });
+      this.cy.nodes().not(rooms).not(things).removeClass("quiet");
+      for (const group of [rooms, things]) {
+        let kept = 0;
+        group.sort(byFacts).forEach((node) => {
+          const box = node.renderedBoundingBox({ includeNodes: false, includeEdges: false, includeLabels: true });
+          const free = !shown.some((other) => overlaps(box, other));
+          node.toggleClass("quiet", !free);
+          if (free) {
+            shown.push(box);
+            kept += 1;
+          }
+        });
+        counts.push(kept);
+      }
     });
-    this.container.dataset.roomLabels = String(shown.length);
+    this.container.dataset.roomLabels = String(counts[0]);
+    this.container.dataset.thingLabels = String(counts[1]);
   }
 
   /** Entities whose name matches `text` (case-insensitive): exact first, then prefixes,
@@ -344,7 +396,7 @@ export class GraphView {
     const freshEdges = cy.add(newEdges);
     placeNodes(cy, newNodes, this.positions);
     cy.endBatch();
-    if (newNodes.some((n) => n.data("kind") === "room")) this.legible();
+    this.legible(); // the agent's room, what it carries and its plan change with every step
     if (this.focused) this.focus(this.focused);
 
     if (pace > 0 && !firstPaint) {
