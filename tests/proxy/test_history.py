@@ -37,3 +37,20 @@ def test_a_chat_first_seen_mid_way_is_remembered_once(proxy: Proxied) -> None:
     assert texts.count("Nice!") == 1 and texts.count("What's a good weekend trip?") == 1
     assert texts.count("Okay.") == 3  # each of the three replies once, resent or not
     users.close()
+
+
+def test_a_long_history_first_seen_is_stored_whole_once(proxy: Proxied) -> None:
+    """Longer than the window matched first (`RESENT_WINDOW`): the whole request is matched."""
+    client = OpenAI(base_url=proxy.url, api_key="none", max_retries=0)
+    history = [
+        {"role": "user" if i % 2 == 0 else "assistant", "content": f"turn number {i}"}
+        for i in range(41)
+    ]
+    for _ in range(2):  # the same history twice: stored once
+        client.chat.completions.create(model="m", messages=history, user="bo")  # type: ignore[arg-type]
+    users = UserMemories(proxy.data)
+    memory = users.open("bo")
+    assert memory is not None
+    texts = [e.text for e in memory.episodes()]
+    assert [texts.count(f"turn number {i}") for i in range(41)] == [1] * 41
+    users.close()

@@ -28,6 +28,11 @@ if TYPE_CHECKING:
     from mags.core.model import Episode
 
 
+RESENT_WINDOW = 32
+"""A request's latest turns matched first: a resent history of any length costs the same
+(the whole request is matched only when the oldest of them is not held)."""
+
+
 def turn_key(role: str, text: str) -> tuple[str, str]:
     """How two turns compare: role, and text with its whitespace collapsed."""
     return (role, " ".join(text.split()))
