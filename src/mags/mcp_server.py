@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from mags.core.errors import InvalidInputError, MagsError
 from mags.core.model import Fact
-from mags.proxy.keys import KeyStore
+from mags.proxy.keys import KeyStore, OutOfScopeError, acting_user
 from mags.proxy.users import UserMemories
 
 if TYPE_CHECKING:
@@ -85,15 +85,10 @@ def create_server(
             if not user:
                 raise ToolError("name the user whose memory this is (the 'user' argument)")
             return user
-        allowed = list((token.claims or {}).get("users", ()))
-        if not user:
-            if len(allowed) == 1:
-                return str(allowed[0])
-            raise ToolError("this key acts for several users: name one (the 'user' argument)")
-        if user not in allowed:
-            shown = user if len(user) <= 60 and user.isprintable() else f"{user[:60]!r}..."
-            raise ToolError(f"this key may not act for user {shown}")
-        return user
+        try:
+            return acting_user(user, list((token.claims or {}).get("users", ())), "'user'")
+        except OutOfScopeError as exc:
+            raise ToolError(str(exc)) from None
 
     def existing(user: str) -> Any:
         try:

@@ -45,7 +45,7 @@ from mags.extract.base import Extractor
 from mags.extract.chat_rules import ChatRuleExtractor
 from mags.proxy.context import reply_text
 from mags.proxy.extraction import ExtractionQueue
-from mags.proxy.keys import BoundKey, KeyStore
+from mags.proxy.keys import BoundKey, KeyStore, OutOfScopeError, acting_user
 from mags.proxy.limits import RateLimiter
 from mags.proxy.service import (
     DEFAULT_BUDGET,
@@ -222,19 +222,15 @@ def create_app(settings: ProxySettings) -> FastAPI:
             )
         return bound
 
-    def acting_user(named: Any, bound: BoundKey | None) -> str | None:
+    def request_user(named: Any, bound: BoundKey | None) -> str | None:
         """The user a request acts for: the one it names, checked against its key."""
         user = str(named) if named else None
         if bound is None:
             return user
-        if user is None:
-            if len(bound.users) == 1:
-                return bound.users[0]
-            raise HTTPException(403, "this key acts for several users: name one ('user')")
-        if user not in bound.users:
-            shown = user if len(user) <= 60 and user.isprintable() else f"{user[:60]!r}..."
-            raise HTTPException(403, f"this key may not act for user {shown}")
-        return user
+        try:
+            return acting_user(user, bound.users, "'user'")
+        except OutOfScopeError as exc:
+            raise HTTPException(403, str(exc)) from None
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
@@ -276,7 +272,7 @@ def create_app(settings: ProxySettings) -> FastAPI:
                 413, f"the request has {len(messages)} messages; at most "
                 f"{settings.max_messages} (--max-messages)",
             )  # fmt: skip
-        user = acting_user(body.get("user") or request.headers.get(USER_HEADER), bound)
+        user = request_user(body.get("user") or request.headers.get(USER_HEADER), bound)
         who = user or (bound.id if bound else (request.client.host if request.client else "?"))
         wait = limiter.wait(who)
         if wait > 0:

@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from mags.core.errors import InvalidInputError, NotFoundError
+from mags.core.errors import InvalidInputError, MagsError, NotFoundError
 
 PREFIX = "mags_"
 
@@ -73,6 +73,33 @@ class NewKey:
     id: str
     key: str
     users: tuple[str, ...]
+
+
+class OutOfScopeError(MagsError):
+    """A key used for a user it does not act for (the surface answers 403, or a tool error)."""
+
+
+def acting_user(named: str | None, allowed: tuple[str, ...] | list[str], noun: str) -> str:
+    """The user a call with a key for ``allowed`` acts for: the one it names (``noun`` says
+    how, e.g. "'user'"), which must be among them, or the key's only user.
+
+    Example
+    -------
+    >>> acting_user(None, ("ana",), "'user'")
+    'ana'
+    >>> acting_user("bob", ("ana",), "'user'")
+    Traceback (most recent call last):
+    ...
+    mags.proxy.keys.OutOfScopeError: this key may not act for user bob
+    """
+    if not named:
+        if len(allowed) == 1:
+            return str(allowed[0])
+        raise OutOfScopeError(f"this key acts for several users: name one ({noun})")
+    if named not in allowed:
+        shown = named if len(named) <= 60 and named.isprintable() else f"{named[:60]!r}..."
+        raise OutOfScopeError(f"this key may not act for user {shown}")
+    return named
 
 
 class KeyStore:
