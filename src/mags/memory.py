@@ -16,7 +16,7 @@ from mags.config import MemoryConfig
 from mags.core.engine import BOUNDARY_KEEP, MemoryCore
 from mags.core.errors import ExtractionError, InvalidInputError, MagsError, StoreError
 from mags.core.model import Episode, Event, Fact, FactView, Negation
-from mags.core.resent import turn_key, unseen
+from mags.core.resent import turn_key, unseen_latest
 from mags.core.retrieve import Recall
 from mags.core.schema import RelationSchema, default_schema
 from mags.core.validate import check_when
@@ -39,8 +39,6 @@ RECALL_SOURCES = ("facts", "episodes")
 #: Chat roles whose messages are turns of the conversation, and those that are not.
 CHAT_ROLES = frozenset({"user", "assistant"})
 SKIPPED_ROLES = frozenset({"system", "developer", "tool", "function"})
-RESENT_MARGIN = 8
-"""Episodes beyond twice a request's turns that a resent history is matched against."""
 
 
 def message_text(content: Any) -> str:
@@ -508,11 +506,15 @@ class Memory:
             if not text.strip():
                 continue
             chosen.append((i, str(message.get("name") or role), str(role), text))
-        given = [turn_key(speaker, text) for _, speaker, _, text in chosen]
-        held = [turn_key(e.speaker or "", e.text) for e in self.latest_episodes(len(given), source)]
         episodes: list[Episode] = []
         failed: list[str] = []
-        for index in unseen(held, given):
+        for index in unseen_latest(
+            len(chosen),
+            lambda begin: [turn_key(speaker, text) for _, speaker, _, text in chosen[begin:]],
+            lambda count: [
+                turn_key(e.speaker or "", e.text) for e in self.latest_episodes(count, source)
+            ],
+        ):
             i, speaker, role, text = chosen[index]
             if self.was_forgotten(source, speaker, text):
                 continue  # asked to be forgotten: a resent history does not bring it back
@@ -527,18 +529,16 @@ class Memory:
         return episodes
 
     def latest_episodes(self, count: int, *sources: str | None) -> list[Episode]:
-        """The latest ``count`` episodes (twice that and `RESENT_MARGIN` more: what a resent
-        history is matched against) of the given ``sources`` (every source when none is
+        """The latest ``count`` episodes of the given ``sources`` (every source when none is
         given), oldest first; forgotten ones are not among them."""
-        if count <= 0:
-            return []
-        wanted = 2 * count + RESENT_MARGIN
         found: list[Episode] = []
+        if count <= 0:
+            return found
         with self._lock:
             for episode in reversed(self._core.graph.episodes.values()):
                 if not sources or episode.source in sources:
                     found.append(episode)
-                    if len(found) >= wanted:
+                    if len(found) >= count:
                         break
         return found[::-1]
 

@@ -21,7 +21,7 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 RESENT_WINDOW = 32
 """A request's latest turns matched first: a resent history of any length costs the same
 (the whole request is matched only when the oldest of them is not held)."""
+RESENT_MARGIN = 8
+"""Held turns beyond twice the matched ones that they are matched against."""
 
 
 def turn_key(role: str, text: str) -> tuple[str, str]:
@@ -58,3 +60,32 @@ def unseen(held: Sequence[Hashable], given: Sequence[Hashable]) -> list[int]:
             continue
         cursor = found + 1
     return new
+
+
+def unseen_latest(
+    total: int,
+    given: Callable[[int], Sequence[Hashable]],
+    held: Callable[[int], Sequence[Hashable]],
+    window: int = RESENT_WINDOW,
+) -> list[int]:
+    """`unseen` for a request of ``total`` turns, its latest ``window`` first: ``given(i)``
+    gives the keys of turns ``i`` onwards, ``held(n)`` the memory's latest ``n`` turns
+    (oldest first). Only when the oldest turn of the window is not held (a chat first seen
+    mid-way, a long gap) is the whole request matched.
+
+    Example
+    -------
+    >>> turns = list("abcdef")
+    >>> unseen_latest(6, lambda i: turns[i:], lambda n: list("abcde")[-n:], window=2)
+    [5]
+    >>> unseen_latest(6, lambda i: turns[i:], lambda n: [], window=2)
+    [0, 1, 2, 3, 4, 5]
+    """
+
+    def match(begin: int) -> list[int]:
+        keys = given(begin)
+        return [begin + i for i in unseen(held(2 * len(keys) + RESENT_MARGIN), keys)]
+
+    start = max(0, total - window)
+    fresh = match(start)
+    return match(0) if start and start in fresh else fresh

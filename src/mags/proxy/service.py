@@ -26,16 +26,15 @@ Observations:
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from mags.core.resent import RESENT_WINDOW, turn_key, unseen
+from mags.core.resent import turn_key, unseen_latest
 from mags.core.retrieve import Recall
 from mags.core.validate import check_when
 from mags.memory import Memory, message_text
-from mags.proxy.context import Chat, Message, split_messages, upstream_messages
+from mags.proxy.context import Chat, split_messages, upstream_messages
 from mags.proxy.extraction import ASSISTANT_SOURCE, USER_SOURCE, ExtractionQueue
 from mags.proxy.users import UserMemories
 
@@ -148,34 +147,23 @@ class ChatMemoryService:
         resends the whole history; a chat may be first seen mid-way: `mags.core.resent`);
         returns the ids of the user turns stored. A turn asked to be forgotten stays out.
 
-        The latest `RESENT_WINDOW` turns are matched first; only when the oldest of them
-        is not held (a chat first seen mid-way, a long gap) is the whole request matched,
-        so a resent history of any length costs the same."""
+        Its latest turns are matched first (`unseen_latest`), so a resent history of any
+        length costs the same."""
 
-        def turns_of(messages: Sequence[Message]) -> list[tuple[str, str, str]]:
-            return [
-                (
-                    m["role"],
-                    str(m.get("name") or user) if m["role"] == "user" else "assistant",
-                    text,
-                )
-                for m in messages
-                if m["role"] in ("user", "assistant")
-                and (text := message_text(m.get("content"))).strip()
-            ]
-
-        def new_in(turns: list[tuple[str, str, str]]) -> list[int]:
-            held = [
+        turns = [
+            (m["role"], str(m.get("name") or user) if m["role"] == "user" else "assistant", text)
+            for m in chat.turns
+            if m["role"] in ("user", "assistant")
+            and (text := message_text(m.get("content"))).strip()
+        ]
+        fresh = unseen_latest(
+            len(turns),
+            lambda begin: [turn_key(role, text) for role, _, text in turns[begin:]],
+            lambda count: [
                 turn_key("assistant" if e.source == ASSISTANT_SOURCE else "user", e.text)
-                for e in memory.latest_episodes(len(turns), USER_SOURCE, ASSISTANT_SOURCE)
-            ]
-            return unseen(held, [turn_key(role, text) for role, _, text in turns])
-
-        turns = turns_of(chat.turns[-RESENT_WINDOW:])
-        fresh = new_in(turns)
-        if len(chat.turns) > RESENT_WINDOW and 0 in fresh:
-            turns = turns_of(chat.turns)
-            fresh = new_in(turns)
+                for e in memory.latest_episodes(count, USER_SOURCE, ASSISTANT_SOURCE)
+            ],
+        )
         stored: list[int] = []
         for index in fresh:
             role, speaker, text = turns[index]
