@@ -29,13 +29,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from mags.config import MemoryConfig
-from mags.core.episodes import episode_line, render_episodes
+from mags.core.episodes import render_episodes
 from mags.core.retrieve import EPISODES_HEADER
 from mags.core.schema import chat_schema
 from mags.eval.containment import contains_answer
 from mags.eval.locomo import CATEGORIES, Conversation, Question
 from mags.eval.peers import PEERS, PeerError, make_peer
-from mags.eval.turns import pack_turns, turn_episode
+from mags.eval.turns import pack_turns, turn_episode, turn_lines
 from mags.extract.chat_rules import ChatRuleExtractor
 from mags.memory import Memory
 from mags.search.dense import DenseIndex, Embedder
@@ -300,10 +300,7 @@ def evaluate(
             tally.broken_ids += evidence.broken_ids
             tally.unusable += evidence.unusable
             tally.questions += len(conversation.questions)
-            lines = {
-                turn.source: episode_line(turn_episode(turn, i))
-                for i, turn in enumerate(conversation.turns)
-            }
+            lines = turn_lines(conversation.turns)
             memories: dict[str, tuple[Memory, dict[str, Any]]] = {}
             for system in systems:
                 retriever: Retriever

@@ -46,13 +46,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mags.core.episodes import TokenCount, episode_line, pack_episodes
+from mags.core.episodes import TokenCount, pack_episodes
 from mags.core.errors import InvalidInputError
 from mags.core.retrieve import EPISODES_HEADER, Recall
 from mags.eval.containment import contains_answer
 from mags.eval.locomo import Conversation, Question, Turn
 from mags.eval.locomo_eval import MAGS_SOURCES, evidence_recall, ingest, mags_config
-from mags.eval.turns import pack_turns, turn_episode
+from mags.eval.turns import pack_turns, turn_episode, turn_lines
 from mags.search.dense import Embedder
 from mags.search.lexical import LexicalIndex
 from mags.search.tokens import TokenCounter
@@ -280,9 +280,7 @@ def evaluate(
             scores.abstentions += 1
             continue
         conversation, qtype = instance.conversation, instance.question_type
-        lines = {
-            t.source: episode_line(turn_episode(t, i)) for i, t in enumerate(conversation.turns)
-        }
+        lines = turn_lines(conversation.turns)
         if not instance.evidence:
             scores.no_evidence += 1
         ids = [t.source for t in conversation.turns]

@@ -41,13 +41,9 @@ from optuna.distributions import BaseDistribution, FloatDistribution
 from optuna.samplers import RandomSampler
 
 from mags.config import MemoryConfig
-from mags.core.episodes import episode_line
-from mags.core.schema import chat_schema
 from mags.eval.locomo import Conversation
-from mags.eval.locomo_eval import Evidence, evidence_recall
-from mags.eval.turns import turn_episode
-from mags.extract.chat_rules import ChatRuleExtractor
-from mags.memory import Memory
+from mags.eval.locomo_eval import Evidence, evidence_recall, ingest
+from mags.eval.turns import turn_lines
 from mags.search.dense import Embedder
 
 SEARCH: dict[str, tuple[float, float]] = {
@@ -106,21 +102,8 @@ class ConversationScorer:
         self.conversation = conversation
         self.budgets = tuple(budgets)
         self.evidence = Evidence.of(conversation)
-        self.lines = {
-            turn.source: episode_line(turn_episode(turn, i))
-            for i, turn in enumerate(conversation.turns)
-        }
-        self.memory = Memory.open(
-            None,
-            MemoryConfig.for_chat(),
-            schema=chat_schema(),
-            extractor=ChatRuleExtractor(),
-            embedder=embedder,
-        )
-        for i, turn in enumerate(conversation.turns):
-            self.memory.observe_turn(
-                turn.text, t=i, speaker=turn.speaker, when=turn.when, source=turn.source
-            )
+        self.lines = turn_lines(conversation.turns)
+        self.memory = ingest(conversation, None, MemoryConfig.for_chat(), embedder)
         self.t = float(len(conversation.turns))
 
     def score(self, config: MemoryConfig) -> float:
